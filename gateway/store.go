@@ -1,0 +1,79 @@
+package gateway
+
+import (
+	"context"
+	"time"
+
+	"github.com/kasir-gateway/kasir/ledger"
+)
+
+// Store is the storage seam. store/postgres and store/sqlite implement it,
+// and store/storetest holds the conformance suite both must pass.
+//
+// Reads on the Store run outside any transaction. InTx runs fn in one
+// database transaction: it commits when fn returns nil and rolls back
+// otherwise, returning fn's error unchanged. Stores translate engine errors at
+// their boundary: no row is ErrNotFound, a uniqueness violation is a
+// *DuplicateError, an unreachable database wraps ErrUnavailable.
+type Store interface {
+	Reader
+	InTx(ctx context.Context, fn func(tx Tx) error) error
+	// AcquireNodeID hands out a number in [0, 1024) that no other live
+	// process holds, for transaction id generation.
+	AcquireNodeID(ctx context.Context) (int64, error)
+}
+
+// Reader holds the queries that may run inside or outside a transaction.
+type Reader interface {
+	GetMerchant(ctx context.Context, merchantID string) (Merchant, error)
+	GetApp(ctx context.Context, appID string) (App, error)
+	// FindFee returns the merchant's fee for the channel, else its default
+	// ("*"), else a zero Fee; it never returns ErrNotFound.
+	FindFee(ctx context.Context, merchantID, channel string) (Fee, error)
+	// GetPayout finds an app's payout by ref; ErrNotFound when the app has none.
+	GetPayout(ctx context.Context, appID string, ref OrderRef) (Payout, error)
+	// GetPayoutByID finds any payout by transaction id.
+	GetPayoutByID(ctx context.Context, transactionID string) (Payout, error)
+	// ListPayoutsToReconcile returns PENDING payouts in channel state
+	// SUBMITTED or UNKNOWN last updated before the given time, oldest first.
+	ListPayoutsToReconcile(ctx context.Context, updatedBefore time.Time, limit int) ([]Payout, error)
+	// AccountBalance returns an account's balance; 0 for an account never posted to.
+	AccountBalance(ctx context.Context, account string) (int64, error)
+	// MerchantBalances returns every account of the merchant.
+	MerchantBalances(ctx context.Context, merchantID string) ([]ledger.Balance, error)
+	// CheckLedger verifies every entry and every account; see ledger.CheckReport.
+	CheckLedger(ctx context.Context) (ledger.CheckReport, error)
+}
+
+// Tx is a store transaction.
+type Tx interface {
+	Reader
+	CreateMerchant(ctx context.Context, m Merchant, app App) error
+	UpdateApp(ctx context.Context, app App) error
+	SetFee(ctx context.Context, fee Fee) error
+
+	// PostEntry applies a balanced entry: it inserts the entry and its
+	// postings and moves every account's balance, creating accounts on first
+	// use. It returns *ledger.InsufficientFundsError when a non-negative
+	// account would go below zero, and a *DuplicateError for a reused entry ID.
+	PostEntry(ctx context.Context, e ledger.Entry) error
+	// InsertHold records a PENDING hold (its entry is posted separately).
+	InsertHold(ctx context.Context, h ledger.Hold) error
+	// SettleHold moves a PENDING hold to POSTED or VOIDED and returns it;
+	// ledger.ErrHoldNotPending when it was not PENDING.
+	SettleHold(ctx context.Context, holdID string, to ledger.HoldStatus) (ledger.Hold, error)
+
+	// InsertPayout stores a new payout; a *DuplicateError with Key
+	// "mch_order_id" or "idempotency_id" when the app already used either.
+	InsertPayout(ctx context.Context, p Payout) error
+	// FinishPayout moves a PENDING payout to COMPLETED or FAILED and sets its
+	// channel state to DONE. It returns false, and changes nothing, when the
+	// payout was no longer PENDING.
+	FinishPayout(ctx context.Context, transactionID string, status Status, failedCode int, failedMessage string, at time.Time) (bool, error)
+	// SetPayoutChannel records the channel state and reference of a PENDING
+	// payout and stamps UpdatedAt.
+	SetPayoutChannel(ctx context.Context, transactionID string, state ChannelState, channelRef string, at time.Time) error
+
+	// InsertOutbox queues a message, due at its NextAttemptAt.
+	InsertOutbox(ctx context.Context, m OutboxMessage) error
+}
