@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 )
 
 // Posting is one line of an entry: a signed amount in minor units booked to
@@ -33,6 +34,7 @@ type Entry struct {
 	ID       string // unique; the store rejects a second entry with the same ID
 	Kind     string // what moved the money, e.g. "payout.hold"
 	Ref      string // the order or operation it belongs to, e.g. a transaction id
+	At       time.Time
 	Postings []Posting
 }
 

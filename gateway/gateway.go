@@ -1,0 +1,107 @@
+// Package gateway is Kasir's core: merchants, payouts and their life, fees,
+// holds and the outbox events that tell merchants what happened. It knows no
+// HTTP and no SQL: API dialects call it, stores and channel connectors serve it.
+//
+// A payout's life is decided in payout.go: CreatePayout validates and holds the
+// money, SubmitPayout hands it to its channel after commit, ApplyPayoutResult
+// settles it, and Reconcile queries channels about payouts that stay PENDING.
+package gateway
+
+import (
+	"context"
+	"log/slog"
+	"time"
+)
+
+// Clock tells the time; tests inject their own.
+type Clock interface{ Now() time.Time }
+
+// SystemClock is the wall clock.
+type SystemClock struct{}
+
+// Now returns time.Now().
+func (SystemClock) Now() time.Time { return time.Now() }
+
+// Router finds the connector that serves a channel code.
+type Router interface {
+	// Connector returns the connector for a channel, or false if the channel
+	// has none (KindChannelUnavailable).
+	Connector(channel string) (Connector, bool)
+}
+
+// Observer is told about order transitions after they commit, for metrics.
+type Observer interface {
+	OrderTransition(kind string, status Status)
+}
+
+// Config holds the core's tunables.
+type Config struct {
+	// ReconcileAfter is how long a payout may stay PENDING with its channel
+	// before the reconciler queries the channel about it.
+	ReconcileAfter time.Duration
+	// NotFoundGrace is how long after submission a channel may keep answering
+	// "no such transaction" before the payout is failed with -10006.
+	NotFoundGrace time.Duration
+}
+
+// DefaultConfig returns the defaults.
+func DefaultConfig() Config {
+	return Config{ReconcileAfter: time.Minute, NotFoundGrace: 10 * time.Minute}
+}
+
+// Gateway is the core. Its methods are safe for concurrent use.
+type Gateway struct {
+	store    Store
+	router   Router
+	clock    Clock
+	ids      *IDs
+	log      *slog.Logger
+	cfg      Config
+	observer Observer
+}
+
+// Options are New's optional collaborators.
+type Options struct {
+	Clock    Clock        // default SystemClock
+	Logger   *slog.Logger // default slog.Default()
+	Config   Config       // zero fields take DefaultConfig's values
+	Observer Observer     // default none
+}
+
+// New returns a Gateway over store whose channels are found through router.
+// It reserves a node id from the store for transaction ids.
+func New(ctx context.Context, store Store, router Router, opts Options) (*Gateway, error) {
+	g := &Gateway{store: store, router: router, clock: opts.Clock, log: opts.Logger, cfg: opts.Config, observer: opts.Observer}
+	if g.clock == nil {
+		g.clock = SystemClock{}
+	}
+	if g.log == nil {
+		g.log = slog.Default()
+	}
+	def := DefaultConfig()
+	if g.cfg.ReconcileAfter <= 0 {
+		g.cfg.ReconcileAfter = def.ReconcileAfter
+	}
+	if g.cfg.NotFoundGrace <= 0 {
+		g.cfg.NotFoundGrace = def.NotFoundGrace
+	}
+	node, err := store.AcquireNodeID(ctx)
+	if err != nil {
+		return nil, err
+	}
+	g.ids = NewIDs(node, g.clock)
+	return g, nil
+}
+
+// Store returns the gateway's store, for adapters that read through it.
+func (g *Gateway) Store() Store { return g.store }
+
+// now returns the clock's time at millisecond precision, the precision every
+// store keeps.
+func (g *Gateway) now() time.Time { return g.clock.Now().Truncate(time.Millisecond) }
+
+func (g *Gateway) observe(kind string, s Status) {
+	if g.observer != nil {
+		g.observer.OrderTransition(kind, s)
+	}
+}
