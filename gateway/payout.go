@@ -1,0 +1,303 @@
+package gateway
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/kasir-gateway/kasir/ledger"
+)
+
+// PayoutRequest is a merchant's request to pay out, as the API dialects
+// decode it. Amount is in minor units.
+type PayoutRequest struct {
+	MchOrderID    string
+	IdempotencyID string
+	CountryCode   string
+	Currency      string
+	Amount        int64
+	PayMethod     string
+	TransferCode  string
+	AccountNo     string
+	AccountName   string
+	AccountType   string
+	Mobile        string
+	NotifyURL     string
+	Remark        string
+}
+
+// CreatePayout validates req for app, prices it, and in one transaction
+// stores the PENDING payout, holds amount plus fee from the merchant's
+// available balance and queues its submission to the channel. Errors are
+// *Error: KindInvalid and the other validation kinds, KindDuplicateOrder,
+// KindDuplicateIdempotent, KindInsufficientBalance (then nothing is stored).
+func (g *Gateway) CreatePayout(ctx context.Context, app App, req PayoutRequest) (Payout, error) {
+	ch, err := validatePayout(req)
+	if err != nil {
+		return Payout{}, err
+	}
+	if _, ok := g.router.Connector(ch.Code); !ok {
+		return Payout{}, Errorf(KindChannelUnavailable, "transferCode", "channel %s is not available", ch.Code)
+	}
+	fee, err := g.store.FindFee(ctx, app.MerchantID, ch.Code)
+	if err != nil {
+		return Payout{}, g.storeErr("find fee", err)
+	}
+	now := g.now()
+	p := Payout{
+		TransactionID: g.ids.Next("D"),
+		AppID:         app.AppID,
+		MerchantID:    app.MerchantID,
+		MchOrderID:    req.MchOrderID,
+		IdempotencyID: req.IdempotencyID,
+		CountryCode:   req.CountryCode,
+		Currency:      req.Currency,
+		Amount:        req.Amount,
+		Fee:           FeeFor(fee, req.Amount),
+		PayMethod:     req.PayMethod,
+		TransferCode:  ch.Code,
+		AccountNo:     req.AccountNo,
+		AccountName:   req.AccountName,
+		AccountType:   req.AccountType,
+		Mobile:        req.Mobile,
+		NotifyURL:     req.NotifyURL,
+		Remark:        req.Remark,
+		Status:        StatusPending,
+		ChannelState:  ChannelNew,
+		CreatedAt:     now,
+		UpdatedAt:     now,
+	}
+	hold := ledger.Hold{ID: p.TransactionID, MerchantID: p.MerchantID, Currency: p.Currency, Amount: p.Amount + p.Fee, Status: ledger.HoldPending}
+	holdEntry := ledger.HoldEntry(hold)
+	holdEntry.At = now
+	err = g.store.InTx(ctx, func(tx Tx) error {
+		if err := tx.InsertPayout(ctx, p); err != nil {
+			return err
+		}
+		if err := tx.InsertHold(ctx, hold); err != nil {
+			return err
+		}
+		if err := tx.PostEntry(ctx, holdEntry); err != nil {
+			return err
+		}
+		return tx.InsertOutbox(ctx, OutboxMessage{
+			Topic: TopicSubmit, AppID: p.AppID, TransactionID: p.TransactionID,
+			Status: OutboxPending, NextAttemptAt: now, CreatedAt: now,
+		})
+	})
+	var dup *DuplicateError
+	var short *ledger.InsufficientFundsError
+	switch {
+	case errors.As(err, &dup) && dup.Key == "idempotency_id":
+		return Payout{}, Errorf(KindDuplicateIdempotent, "idempotencyId", "idempotencyId %q was already used", req.IdempotencyID)
+	case errors.As(err, &dup):
+		return Payout{}, Errorf(KindDuplicateOrder, "mchOrderId", "mchOrderId %q was already used", req.MchOrderID)
+	case errors.As(err, &short):
+		return Payout{}, Errorf(KindInsufficientBalance, "amount",
+			"available balance is less than amount %d plus fee %d %s", p.Amount, p.Fee, p.Currency)
+	case err != nil:
+		return Payout{}, g.storeErr("create payout", err)
+	}
+	g.observe("payout", StatusPending)
+	return p, nil
+}
+
+// FeeFor prices an amount: the fixed part plus the basis points of the
+// amount, rounded half up to the minor unit.
+func FeeFor(f Fee, amount int64) int64 {
+	return f.Fixed + (amount*f.BPS+5000)/10000
+}
+
+// CheckPayout returns an app's payout; KindNotFound when the app has none by
+// that reference (another app's payouts are not found either).
+func (g *Gateway) CheckPayout(ctx context.Context, appID string, ref OrderRef) (Payout, error) {
+	if ref.TransactionID == "" && ref.MchOrderID == "" {
+		return Payout{}, Errorf(KindInvalid, "mchOrderId", "one of mchOrderId and transactionId is required")
+	}
+	p, err := g.store.GetPayout(ctx, appID, ref)
+	if errors.Is(err, ErrNotFound) {
+		return Payout{}, Errorf(KindNotFound, "", "transaction not found")
+	}
+	if err != nil {
+		return Payout{}, g.storeErr("get payout", err)
+	}
+	if ref.TransactionID != "" && ref.MchOrderID != "" && p.MchOrderID != ref.MchOrderID {
+		return Payout{}, Errorf(KindNotFound, "", "transaction not found")
+	}
+	return p, nil
+}
+
+// SubmitPayout hands a committed payout to its channel; the dispatcher calls
+// it for each submission in the outbox. A nil error means the submission is
+// done with (sent, settled, or its outcome left to the reconciler); an error
+// means it was certainly not sent and should be tried again later.
+func (g *Gateway) SubmitPayout(ctx context.Context, transactionID string) error {
+	p, err := g.store.GetPayoutByID(ctx, transactionID)
+	if errors.Is(err, ErrNotFound) {
+		g.log.Error("submit: no such payout", "transactionId", transactionID)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if p.Status != StatusPending || p.ChannelState != ChannelNew {
+		return nil // already submitted or settled: never send twice
+	}
+	conn, ok := g.router.Connector(p.TransferCode)
+	if !ok {
+		return fmt.Errorf("gateway: no connector for channel %s", p.TransferCode)
+	}
+	res, err := conn.SubmitPayout(ctx, p)
+	switch {
+	case errors.Is(err, ErrNotSent):
+		return err
+	case err != nil:
+		// The channel may or may not have it: from now on only queries.
+		g.log.Warn("payout submission outcome unknown; the reconciler will query",
+			"transactionId", p.TransactionID, "err", err)
+		return g.store.InTx(ctx, func(tx Tx) error {
+			return tx.SetPayoutChannel(ctx, p.TransactionID, ChannelUnknown, "", g.now())
+		})
+	case res.Status == StatusPending:
+		return g.store.InTx(ctx, func(tx Tx) error {
+			return tx.SetPayoutChannel(ctx, p.TransactionID, ChannelSubmitted, res.ChannelRef, g.now())
+		})
+	default:
+		return g.ApplyPayoutResult(ctx, p.TransactionID, res)
+	}
+}
+
+// ApplyPayoutResult settles a PENDING payout with a channel's final result,
+// in one transaction: the status change, posting or voiding the hold, and the
+// merchant's notification. Results for payouts already final are ignored, so
+// callbacks and queries may report the same outcome any number of times.
+func (g *Gateway) ApplyPayoutResult(ctx context.Context, transactionID string, r ChannelResult) error {
+	if r.Status == StatusPending {
+		return nil
+	}
+	if r.Status != StatusCompleted && r.Status != StatusFailed {
+		return fmt.Errorf("gateway: channel result with status %q", r.Status)
+	}
+	if r.Status == StatusFailed {
+		if r.FailedCode == 0 {
+			r.FailedCode = FailedService
+		}
+		if r.FailedMessage == "" {
+			r.FailedMessage = FailedMessages[r.FailedCode]
+		}
+	} else {
+		r.FailedCode, r.FailedMessage = 0, ""
+	}
+	now := g.now()
+	applied := false
+	err := g.store.InTx(ctx, func(tx Tx) error {
+		p, err := tx.GetPayoutByID(ctx, transactionID)
+		if err != nil {
+			return err
+		}
+		ok, err := tx.FinishPayout(ctx, transactionID, r.Status, r.FailedCode, r.FailedMessage, now)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			if p.Status != r.Status {
+				g.log.Warn("channel result conflicts with the payout's final status; ignored",
+					"transactionId", transactionID, "status", p.Status, "channelStatus", r.Status)
+			}
+			return nil
+		}
+		p.Status, p.FailedCode, p.FailedMessage, p.FinishedAt = r.Status, r.FailedCode, r.FailedMessage, now
+		if err := settlePayoutHold(ctx, tx, p, now); err != nil {
+			return err
+		}
+		applied = true
+		return g.queueNotification(ctx, tx, p, now)
+	})
+	if err != nil {
+		return fmt.Errorf("gateway: apply result to %s: %w", transactionID, err)
+	}
+	if applied {
+		g.observe("payout", r.Status)
+	}
+	return nil
+}
+
+// settlePayoutHold posts a completed payout's hold (the amount to the
+// channel, the fee to revenue) or voids a failed one's.
+func settlePayoutHold(ctx context.Context, tx Tx, p Payout, now time.Time) error {
+	to := ledger.HoldVoided
+	if p.Status == StatusCompleted {
+		to = ledger.HoldPosted
+	}
+	hold, err := tx.SettleHold(ctx, p.TransactionID, to)
+	if err != nil {
+		return err
+	}
+	var e ledger.Entry
+	if to == ledger.HoldVoided {
+		e = ledger.VoidEntry(hold)
+	} else {
+		dest := []ledger.Posting{{Account: ledger.Channel(p.TransferCode, p.Currency), Currency: p.Currency, Amount: p.Amount}}
+		if p.Fee > 0 {
+			dest = append(dest, ledger.Posting{Account: ledger.PlatformRevenue(p.Currency), Currency: p.Currency, Amount: p.Fee})
+		}
+		if e, err = ledger.PostEntry(hold, dest...); err != nil {
+			return err
+		}
+	}
+	e.At = now
+	return tx.PostEntry(ctx, e)
+}
+
+// queueNotification puts the merchant's notification of a final payout in
+// the outbox, to the order's notifyUrl or else the app's default. An order
+// with neither gets none.
+func (g *Gateway) queueNotification(ctx context.Context, tx Tx, p Payout, now time.Time) error {
+	url := p.NotifyURL
+	if url == "" {
+		app, err := tx.GetApp(ctx, p.AppID)
+		if err != nil {
+			return err
+		}
+		url = app.NotifyURL
+	}
+	if url == "" {
+		return nil
+	}
+	ev := PayoutEvent(p)
+	payload, err := json.Marshal(ev)
+	if err != nil {
+		return err
+	}
+	return tx.InsertOutbox(ctx, OutboxMessage{
+		Topic: TopicNotify, AppID: p.AppID, TransactionID: p.TransactionID, Event: ev.Name,
+		URL: url, Payload: payload, Status: OutboxPending, NextAttemptAt: now, CreatedAt: now,
+	})
+}
+
+// PayoutEvent describes a final payout for its notification.
+func PayoutEvent(p Payout) Event {
+	name := "disbursement.success"
+	if p.Status == StatusFailed {
+		name = "disbursement.failed"
+	}
+	return Event{
+		Name: name, Kind: "payout", TransactionID: p.TransactionID, MchOrderID: p.MchOrderID,
+		MerchantID: p.MerchantID, CountryCode: p.CountryCode, Currency: p.Currency,
+		Amount: p.Amount, Fee: p.Fee, Status: p.Status, CreateTime: p.CreatedAt, ReturnTime: p.FinishedAt,
+		Remark: p.Remark, FailedCode: p.FailedCode, FailedMessage: p.FailedMessage,
+	}
+}
+
+// storeErr turns a store failure into a domain error that hides the detail
+// from merchants and keeps it for the log.
+func (g *Gateway) storeErr(op string, err error) error {
+	if errors.Is(err, ErrUnavailable) || errors.Is(err, context.DeadlineExceeded) {
+		g.log.Error("store unavailable", "op", op, "err", err)
+		return &Error{Kind: KindUnavailable, Message: "the service is temporarily unavailable, try again"}
+	}
+	g.log.Error("store failure", "op", op, "err", err)
+	return &Error{Kind: KindInternal, Message: "internal error"}
+}

@@ -1,0 +1,155 @@
+package gateway
+
+import (
+	"net/url"
+	"unicode/utf8"
+)
+
+// validatePayout checks a payout request field by field and returns the
+// channel it goes to. The first problem found is returned as an *Error
+// naming the field.
+func validatePayout(r PayoutRequest) (PayoutChannel, error) {
+	if err := checkOrderID("mchOrderId", r.MchOrderID, true); err != nil {
+		return PayoutChannel{}, err
+	}
+	if err := checkOrderID("idempotencyId", r.IdempotencyID, false); err != nil {
+		return PayoutChannel{}, err
+	}
+	if r.CountryCode == "" {
+		return PayoutChannel{}, Errorf(KindInvalid, "countryCode", "is required")
+	}
+	country, ok := Countries[r.CountryCode]
+	if !ok || len(PayoutChannels(r.CountryCode)) == 0 {
+		return PayoutChannel{}, Errorf(KindCountry, "countryCode", "payouts to %q are not opened", r.CountryCode)
+	}
+	if r.Currency == "" {
+		return PayoutChannel{}, Errorf(KindInvalid, "currency", "is required")
+	}
+	if r.Currency != country.Currency {
+		return PayoutChannel{}, Errorf(KindInvalid, "currency", "must be %s for countryCode %s, got %q", country.Currency, r.CountryCode, r.Currency)
+	}
+	if r.PayMethod == "" {
+		return PayoutChannel{}, Errorf(KindInvalid, "payMethodCode", "is required")
+	}
+	if !countryHasMethod(r.CountryCode, r.PayMethod) {
+		return PayoutChannel{}, Errorf(KindPayMethod, "payMethodCode", "%q is not a payout method in %s", r.PayMethod, r.CountryCode)
+	}
+	if r.TransferCode == "" {
+		return PayoutChannel{}, Errorf(KindInvalid, "transferCode", "is required")
+	}
+	ch, ok := FindPayoutChannel(r.CountryCode, r.TransferCode)
+	if !ok || ch.Method != r.PayMethod {
+		kind, what := KindBankCode, "bank"
+		if r.PayMethod != MethodBank {
+			kind, what = KindWalletCode, "wallet"
+		}
+		return PayoutChannel{}, Errorf(kind, "transferCode", "%q is not a %s code for %s payouts in %s", r.TransferCode, what, r.PayMethod, r.CountryCode)
+	}
+	if r.Amount <= 0 {
+		return PayoutChannel{}, Errorf(KindAmount, "amount", "must be a positive number of minor units, got %d", r.Amount)
+	}
+	if r.Amount < ch.MinAmount || r.Amount > ch.MaxAmount {
+		return PayoutChannel{}, Errorf(KindAmount, "amount", "%d is outside %s's limits %d to %d (minor units of %s)", r.Amount, ch.Code, ch.MinAmount, ch.MaxAmount, r.Currency)
+	}
+	if r.AccountNo == "" {
+		return PayoutChannel{}, Errorf(KindInvalid, "accountNo", "is required")
+	}
+	if !ch.Account.MatchString(r.AccountNo) {
+		return PayoutChannel{}, Errorf(KindInvalid, "accountNo", "must be %s for %s", ch.AccountHint, ch.Code)
+	}
+	if r.PayMethod == MethodBank && r.AccountName == "" {
+		return PayoutChannel{}, Errorf(KindInvalid, "accountName", "is required for bank payouts")
+	}
+	if err := checkText("accountName", r.AccountName, 64); err != nil {
+		return PayoutChannel{}, err
+	}
+	if err := checkText("accountType", r.AccountType, 32); err != nil {
+		return PayoutChannel{}, err
+	}
+	if r.Mobile != "" && !isPhone(r.Mobile) {
+		return PayoutChannel{}, Errorf(KindInvalid, "mobile", "must be digits with an optional leading +, 7 to 16 long")
+	}
+	if err := CheckNotifyURL("notifyUrl", r.NotifyURL); err != nil {
+		return PayoutChannel{}, err
+	}
+	if err := checkText("remark", r.Remark, 128); err != nil {
+		return PayoutChannel{}, err
+	}
+	return ch, nil
+}
+
+func countryHasMethod(country, method string) bool {
+	for _, c := range PayoutChannels(country) {
+		if c.Method == method {
+			return true
+		}
+	}
+	return false
+}
+
+// checkOrderID accepts 1 to 32 printable ASCII characters without spaces.
+func checkOrderID(field, v string, required bool) error {
+	if v == "" {
+		if required {
+			return Errorf(KindInvalid, field, "is required")
+		}
+		return nil
+	}
+	if len(v) > 32 {
+		return Errorf(KindInvalid, field, "must be at most 32 characters, got %d", len(v))
+	}
+	for i := 0; i < len(v); i++ {
+		if v[i] <= ' ' || v[i] > '~' {
+			return Errorf(KindInvalid, field, "must contain only printable ASCII characters without spaces")
+		}
+	}
+	return nil
+}
+
+// checkText accepts valid UTF-8 of at most max characters with no control characters.
+func checkText(field, v string, max int) error {
+	if !utf8.ValidString(v) {
+		return Errorf(KindInvalid, field, "must be valid UTF-8")
+	}
+	if n := utf8.RuneCountInString(v); n > max {
+		return Errorf(KindInvalid, field, "must be at most %d characters, got %d", max, n)
+	}
+	for _, c := range v {
+		if c < ' ' || c == 0x7f {
+			return Errorf(KindInvalid, field, "must not contain control characters")
+		}
+	}
+	return nil
+}
+
+func isPhone(v string) bool {
+	d := v
+	if d[0] == '+' {
+		d = d[1:]
+	}
+	if len(d) < 7 || len(d) > 16 {
+		return false
+	}
+	for i := 0; i < len(d); i++ {
+		if d[i] < '0' || d[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// CheckNotifyURL accepts an empty string or an absolute http or https URL of
+// at most 256 characters with a host.
+func CheckNotifyURL(field, v string) error {
+	if v == "" {
+		return nil
+	}
+	if len(v) > 256 {
+		return Errorf(KindInvalid, field, "must be at most 256 characters")
+	}
+	u, err := url.Parse(v)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return Errorf(KindInvalid, field, "must be an absolute http or https URL")
+	}
+	return nil
+}
