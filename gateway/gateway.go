@@ -58,6 +58,7 @@ type Gateway struct {
 	log      *slog.Logger
 	cfg      Config
 	observer Observer
+	onQueued func()
 }
 
 // Options are New's optional collaborators.
@@ -66,12 +67,15 @@ type Options struct {
 	Logger   *slog.Logger // default slog.Default()
 	Config   Config       // zero fields take DefaultConfig's values
 	Observer Observer     // default none
+	// OnQueued is called after a transaction that queued outbox messages
+	// commits, so that the dispatcher can deliver them at once.
+	OnQueued func()
 }
 
 // New returns a Gateway over store whose channels are found through router.
 // It reserves a node id from the store for transaction ids.
 func New(ctx context.Context, store Store, router Router, opts Options) (*Gateway, error) {
-	g := &Gateway{store: store, router: router, clock: opts.Clock, log: opts.Logger, cfg: opts.Config, observer: opts.Observer}
+	g := &Gateway{store: store, router: router, clock: opts.Clock, log: opts.Logger, cfg: opts.Config, observer: opts.Observer, onQueued: opts.OnQueued}
 	if g.clock == nil {
 		g.clock = SystemClock{}
 	}
@@ -99,6 +103,12 @@ func (g *Gateway) Store() Store { return g.store }
 // now returns the clock's time at millisecond precision, the precision every
 // store keeps.
 func (g *Gateway) now() time.Time { return g.clock.Now().Truncate(time.Millisecond) }
+
+func (g *Gateway) queued() {
+	if g.onQueued != nil {
+		g.onQueued()
+	}
+}
 
 func (g *Gateway) observe(kind string, s Status) {
 	if g.observer != nil {

@@ -101,6 +101,7 @@ func (g *Gateway) CreatePayout(ctx context.Context, app App, req PayoutRequest) 
 		return Payout{}, g.storeErr("create payout", err)
 	}
 	g.observe("payout", StatusPending)
+	g.queued()
 	return p, nil
 }
 
@@ -220,6 +221,7 @@ func (g *Gateway) ApplyPayoutResult(ctx context.Context, transactionID string, r
 	}
 	if applied {
 		g.observe("payout", r.Status)
+		g.queued()
 	}
 	return nil
 }

@@ -1,0 +1,108 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// Config is every setting of kasir, filled from flags and KASIR_*
+// environment variables (a flag wins over the environment). The defaults
+// live in defaultConfig and nowhere else.
+type Config struct {
+	Addr            string        // the merchant API listener
+	DB              string        // a SQLite file path or a postgres:// URL
+	NotifySchedule  string        // retry delays of notifications
+	SimDelay        time.Duration // how long the simulator takes to settle
+	TimestampWindow time.Duration // accepted clock skew of signed requests
+	ReconcileAfter  time.Duration // query a channel about a payout PENDING this long
+	NotFoundGrace   time.Duration // fail a payout its channel never received, after this long
+	PlatformKey     string        // the platform key file (when no master key is set)
+	MasterKeyFile   string        // a file holding the master key
+	MasterKey       string        // the master key itself (prefer the file)
+	LogLevel        string
+	LogFormat       string // text or json
+	DBMaxConns      int    // PostgreSQL pool size
+}
+
+func defaultConfig() Config {
+	return Config{
+		Addr:            "127.0.0.1:8080",
+		DB:              "kasir.db",
+		NotifySchedule:  "1m,2m,4m,...,512m",
+		SimDelay:        2 * time.Second,
+		TimestampWindow: 5 * time.Minute,
+		ReconcileAfter:  time.Minute,
+		NotFoundGrace:   10 * time.Minute,
+		LogLevel:        "info",
+		LogFormat:       "text",
+		DBMaxConns:      16,
+	}
+}
+
+// bindCommon registers the settings every command takes.
+func (c *Config) bindCommon(fs *flag.FlagSet) {
+	fs.StringVar(&c.DB, "db", c.DB, "database: a SQLite file path or a postgres:// URL (KASIR_DB)")
+	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error (KASIR_LOG_LEVEL)")
+	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "text or json (KASIR_LOG_FORMAT)")
+	fs.StringVar(&c.PlatformKey, "platform-key", c.PlatformKey, "platform private key file; default beside a SQLite database, else ./kasir-platform-key.pem (KASIR_PLATFORM_KEY)")
+	fs.StringVar(&c.MasterKeyFile, "master-key-file", c.MasterKeyFile, "file with the master key that encrypts the platform key in the database (KASIR_MASTER_KEY_FILE; or KASIR_MASTER_KEY)")
+	fs.IntVar(&c.DBMaxConns, "db-max-conns", c.DBMaxConns, "PostgreSQL connection pool size (KASIR_DB_MAX_CONNS)")
+}
+
+// bindServe registers the settings of serve.
+func (c *Config) bindServe(fs *flag.FlagSet) {
+	fs.StringVar(&c.Addr, "addr", c.Addr, "listen address of the API (KASIR_ADDR)")
+	fs.StringVar(&c.NotifySchedule, "notify-schedule", c.NotifySchedule, "notification retry delays; '...' keeps doubling (KASIR_NOTIFY_SCHEDULE)")
+	fs.DurationVar(&c.SimDelay, "sim-delay", c.SimDelay, "how long the simulator takes to settle a payout (KASIR_SIM_DELAY)")
+	fs.DurationVar(&c.TimestampWindow, "timestamp-window", c.TimestampWindow, "accepted skew of param.timestamp (KASIR_TIMESTAMP_WINDOW)")
+	fs.DurationVar(&c.ReconcileAfter, "reconcile-after", c.ReconcileAfter, "query the channel about payouts PENDING this long (KASIR_RECONCILE_AFTER)")
+	fs.DurationVar(&c.NotFoundGrace, "not-found-grace", c.NotFoundGrace, "fail a payout its channel never received after this long (KASIR_NOT_FOUND_GRACE)")
+}
+
+// parse fills c from the environment, then from args, and resolves derived
+// settings. It returns the remaining arguments.
+func (c *Config) parse(fs *flag.FlagSet, args []string, getenv func(string) string) ([]string, error) {
+	var envErr error
+	fs.VisitAll(func(f *flag.Flag) {
+		name := "KASIR_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
+		if v := getenv(name); v != "" {
+			if err := f.Value.Set(v); err != nil && envErr == nil {
+				envErr = fmt.Errorf("%s: %w", name, err)
+			}
+		}
+	})
+	if envErr != nil {
+		return nil, envErr
+	}
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	c.MasterKey = getenv("KASIR_MASTER_KEY")
+	if c.MasterKeyFile != "" {
+		b, err := os.ReadFile(c.MasterKeyFile)
+		if err != nil {
+			return nil, fmt.Errorf("master key: %w", err)
+		}
+		c.MasterKey = strings.TrimSpace(string(b))
+	}
+	if c.PlatformKey == "" {
+		if isPostgres(c.DB) {
+			c.PlatformKey = "kasir-platform-key.pem"
+		} else {
+			c.PlatformKey = filepath.Join(filepath.Dir(c.DB), "kasir-platform-key.pem")
+		}
+	}
+	if c.DB == "" {
+		return nil, errors.New("--db is empty")
+	}
+	return fs.Args(), nil
+}
+
+func isPostgres(db string) bool {
+	return strings.HasPrefix(db, "postgres://") || strings.HasPrefix(db, "postgresql://")
+}

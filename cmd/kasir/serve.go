@@ -1,0 +1,169 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/kasir-gateway/kasir/api/open"
+	"github.com/kasir-gateway/kasir/channel/sim"
+	"github.com/kasir-gateway/kasir/gateway"
+	"github.com/kasir-gateway/kasir/keys"
+	"github.com/kasir-gateway/kasir/notify"
+)
+
+// Server is a running gateway: the API listener, the outbox dispatcher, the
+// simulator and the reconciler, on one store. Tests start it on port 0.
+type Server struct {
+	cfg      Config
+	log      *slog.Logger
+	store    store
+	closeDB  func()
+	gw       *gateway.Gateway
+	sim      *sim.Sim
+	disp     *notify.Dispatcher
+	platform *keys.Platform
+	metrics  *metrics
+	ln       net.Listener
+	http     *http.Server
+
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+}
+
+// StartServer opens the store, migrates it, loads the platform key, starts
+// listening on cfg.Addr and starts the background loops. Stop it with Close.
+func StartServer(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
+	schedule, err := notify.ParseSchedule(cfg.NotifySchedule)
+	if err != nil {
+		return nil, fmt.Errorf("--notify-schedule: %w", err)
+	}
+	s := &Server{cfg: cfg, log: log}
+	if s.store, s.closeDB, err = openStore(ctx, cfg); err != nil {
+		return nil, err
+	}
+	ok := false
+	defer func() {
+		if !ok {
+			s.closeDB()
+		}
+	}()
+	if s.platform, err = loadPlatformKey(ctx, cfg, s.store); err != nil {
+		return nil, err
+	}
+	s.metrics = newMetrics(s.store)
+	s.sim = sim.New(s.store, sim.Options{Delay: cfg.SimDelay, Logger: log})
+	var disp *notify.Dispatcher
+	s.gw, err = gateway.New(ctx, s.store, s.sim, gateway.Options{
+		Logger:   log,
+		Config:   gateway.Config{ReconcileAfter: cfg.ReconcileAfter, NotFoundGrace: cfg.NotFoundGrace},
+		Observer: s.metrics,
+		OnQueued: func() { disp.Kick() },
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.sim.SetResults(s.gw)
+	disp = notify.NewDispatcher(s.store, map[string]notify.Handler{
+		gateway.TopicNotify: notify.NewWebhook(s.platform, notify.WebhookOptions{}),
+		gateway.TopicSubmit: notify.HandlerFunc(s.submit),
+	}, notify.Options{Schedule: schedule, Logger: log, Observer: s.metrics})
+	s.disp = disp
+
+	mux := http.NewServeMux()
+	mux.Handle("/open-api/", open.NewHandler(s.gw, open.Options{TimestampWindow: cfg.TimestampWindow, Logger: log}))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
+	mux.HandleFunc("GET /readyz", s.ready)
+	mux.Handle("GET /metrics", s.metrics.handler())
+	s.http = &http.Server{
+		Handler:           s.metrics.middleware(mux),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	if s.ln, err = net.Listen("tcp", cfg.Addr); err != nil {
+		return nil, err
+	}
+	ok = true
+
+	loops, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	s.cancel = cancel
+	s.goLoop(func() { s.disp.Run(loops) })
+	s.goLoop(func() { s.sim.Run(loops) })
+	s.goLoop(func() { s.reconcileLoop(loops) })
+	s.goLoop(func() {
+		if err := s.http.Serve(s.ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Error("http serve", "err", err)
+		}
+	})
+	log.Info("kasir serving", "addr", s.ln.Addr().String(), "db", redactDB(cfg.DB))
+	return s, nil
+}
+
+func (s *Server) goLoop(f func()) {
+	s.wg.Add(1)
+	go func() { defer s.wg.Done(); f() }()
+}
+
+// Addr returns the address the API listens on.
+func (s *Server) Addr() string { return s.ln.Addr().String() }
+
+// Close stops accepting requests, finishes the ones in flight and the
+// deliveries under way, stops the loops and closes the database.
+func (s *Server) Close(ctx context.Context) error {
+	err := s.http.Shutdown(ctx)
+	s.cancel()
+	s.wg.Wait()
+	s.closeDB()
+	return err
+}
+
+// submit is the outbox handler that hands payouts to their channel.
+func (s *Server) submit(ctx context.Context, m gateway.OutboxMessage) gateway.DeliveryAttempt {
+	if err := s.gw.SubmitPayout(ctx, m.TransactionID); err != nil {
+		return gateway.DeliveryAttempt{Response: err.Error()}
+	}
+	return gateway.DeliveryAttempt{OK: true, Response: "submitted"}
+}
+
+func (s *Server) reconcileLoop(ctx context.Context) {
+	every := s.cfg.ReconcileAfter / 4
+	if every < 100*time.Millisecond {
+		every = 100 * time.Millisecond
+	}
+	if every > 15*time.Second {
+		every = 15 * time.Second
+	}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if n, err := s.gw.Reconcile(ctx, 100); err != nil && ctx.Err() == nil {
+			s.log.Warn("reconcile", "err", err)
+		} else if n > 0 {
+			s.log.Info("reconciled payouts", "settled", n)
+		}
+	}
+}
+
+// ready answers 200 when the database answers.
+func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if _, err := s.store.OutboxBacklog(ctx); err != nil {
+		http.Error(w, "database unavailable", http.StatusServiceUnavailable)
+		return
+	}
+	w.Write([]byte("ready\n"))
+}
