@@ -38,6 +38,8 @@ Usage:
   kasir notify resend --transaction-id ID
   kasir sim complete --transaction-id ID
   kasir sim fail --transaction-id ID [--code -10004]
+  kasir listen [--addr 127.0.0.1:9000] [--dir notifications] [--fail N]
+                                                       receive notifications as a merchant would (for development)
 
 Every command takes --db (KASIR_DB) and the settings listed by "kasir CMD -h".
 `
@@ -118,6 +120,7 @@ func init() {
 		"notify resend":   cmdNotifyResend,
 		"sim complete":    cmdSimDecide(false),
 		"sim fail":        cmdSimDecide(true),
+		"listen":          cmdListen,
 	}
 }
 

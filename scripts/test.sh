@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# The whole test suite: makes sure a PostgreSQL server answers (starting the
+# machine's cluster, or a throwaway one from the installed binaries), then
+# vets and tests every package on PostgreSQL and SQLite.
+#
+#   KASIR_TEST_DATABASE_URL  the server to test on (default postgres://postgres@127.0.0.1:5432/test)
+#   TEST_FLAGS               extra flags for go test (e.g. -run TestX, -v)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+url=${KASIR_TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test?sslmode=disable}
+throwaway=""
+
+answers() { psql "$1" -qtAc 'select 1' >/dev/null 2>&1; }
+
+cleanup() {
+  if [ -n "$throwaway" ]; then
+    as_pg pg_ctl -D "$throwaway/data" -m fast stop >/dev/null 2>&1 || true
+    rm -rf "$throwaway"
+  fi
+}
+trap cleanup EXIT
+
+as_pg() {
+  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- env PATH="$PATH" "$@"; else "$@"; fi
+}
+
+ensure_postgres() {
+  if ! command -v psql >/dev/null; then
+    echo "test: psql not found. Install PostgreSQL: apt-get install -y postgresql postgresql-client" >&2
+    exit 1
+  fi
+  answers "$url" && return
+  # A database test on a server that answers, missing only the database?
+  base=${url%%\?*}; base=${base%/*}/postgres
+  if answers "$base"; then
+    psql "$base" -qc 'CREATE DATABASE test' >/dev/null 2>&1 || true
+    answers "$url" && return
+  fi
+  if [ -d /etc/postgresql ] && command -v pg_ctlcluster >/dev/null; then
+    echo "test: starting the machine's PostgreSQL cluster" >&2
+    pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -1)" main start || true
+    for _ in $(seq 1 30); do answers "$base" && break; sleep 1; done
+    psql "$base" -qc 'CREATE DATABASE test' >/dev/null 2>&1 || true
+    answers "$url" && return
+  fi
+  bindir=$(dirname "$(command -v initdb 2>/dev/null || ls /usr/lib/postgresql/*/bin/initdb 2>/dev/null | tail -1)")
+  if [ ! -x "$bindir/initdb" ]; then
+    echo "test: no PostgreSQL answers at $url and none is installed." >&2
+    echo "      Install it (apt-get install -y postgresql) or set KASIR_TEST_DATABASE_URL." >&2
+    exit 1
+  fi
+  echo "test: starting a throwaway PostgreSQL from $bindir" >&2
+  throwaway=$(mktemp -d /tmp/kasir-pg.XXXXXX)
+  [ "$(id -u)" = 0 ] && chown postgres "$throwaway"
+  PATH="$bindir:$PATH"
+  as_pg initdb -D "$throwaway/data" -U postgres -A trust >/dev/null
+  as_pg pg_ctl -D "$throwaway/data" -l "$throwaway/log" -w \
+    -o "-p 55432 -c listen_addresses=127.0.0.1 -k $throwaway -c fsync=on" start >/dev/null
+  url="postgres://postgres@127.0.0.1:55432/test?sslmode=disable"
+  psql "postgres://postgres@127.0.0.1:55432/postgres" -qc 'CREATE DATABASE test' >/dev/null
+}
+
+ensure_postgres
+export KASIR_TEST_DATABASE_URL="$url"
+echo "test: PostgreSQL at ${url%%\?*}" >&2
+
+go vet ./...
+# shellcheck disable=SC2086
+go test -count=1 -timeout 20m ${TEST_FLAGS:-} ./...
