@@ -6,6 +6,7 @@ import (
 	"crypto/rsa"
 	"crypto/x509"
 	"encoding/pem"
+	"log/slog"
 	"sync"
 	"testing"
 	"time"
@@ -73,7 +74,7 @@ func setup(t *testing.T, e storetest.Engine) *bundle {
 	s := e.Open(t)
 	clock := &fakeClock{t: time.Date(2026, 11, 23, 8, 0, 0, 0, time.UTC)}
 	sm := sim.New(s, sim.Options{Delay: simDelay, Clock: clock})
-	gw, err := gateway.New(ctx, s, sm, gateway.Options{Clock: clock, Config: gateway.Config{ReconcileAfter: time.Minute, NotFoundGrace: 10 * time.Minute}})
+	gw, err := gateway.New(ctx, s, sm, gateway.Options{Clock: clock, Logger: slog.New(slog.DiscardHandler), Config: gateway.Config{ReconcileAfter: time.Minute, NotFoundGrace: 10 * time.Minute}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -90,10 +90,8 @@ func (g *Gateway) CreatePayout(ctx context.Context, app App, req PayoutRequest) 
 	var dup *DuplicateError
 	var short *ledger.InsufficientFundsError
 	switch {
-	case errors.As(err, &dup) && dup.Key == "idempotency_id":
-		return Payout{}, Errorf(KindDuplicateIdempotent, "idempotencyId", "idempotencyId %q was already used", req.IdempotencyID)
 	case errors.As(err, &dup):
-		return Payout{}, Errorf(KindDuplicateOrder, "mchOrderId", "mchOrderId %q was already used", req.MchOrderID)
+		return Payout{}, g.duplicatePayout(ctx, app.AppID, req)
 	case errors.As(err, &short):
 		return Payout{}, Errorf(KindInsufficientBalance, "amount",
 			"available balance is less than amount %d plus fee %d %s", p.Amount, p.Fee, p.Currency)
@@ -103,6 +101,21 @@ func (g *Gateway) CreatePayout(ctx context.Context, app App, req PayoutRequest) 
 	g.observe("payout", StatusPending)
 	g.queued()
 	return p, nil
+}
+
+// duplicatePayout says which id of a refused request was taken. Which unique
+// index an engine reports first is arbitrary, so a repeated mchOrderId is
+// always 21007, whatever the idempotencyId.
+func (g *Gateway) duplicatePayout(ctx context.Context, appID string, req PayoutRequest) error {
+	_, err := g.store.GetPayout(ctx, appID, OrderRef{MchOrderID: req.MchOrderID})
+	switch {
+	case err == nil:
+		return Errorf(KindDuplicateOrder, "mchOrderId", "mchOrderId %q was already used", req.MchOrderID)
+	case errors.Is(err, ErrNotFound):
+		return Errorf(KindDuplicateIdempotent, "idempotencyId", "idempotencyId %q was already used", req.IdempotencyID)
+	default:
+		return g.storeErr("find duplicate", err)
+	}
 }
 
 // FeeFor prices an amount: the fixed part plus the basis points of the

@@ -207,8 +207,8 @@ func TestPayoutLostSubmissionFailsAfterGrace(t *testing.T) {
 func TestPayoutInsufficientBalance(t *testing.T) {
 	t.Parallel()
 	forEngine(t, func(t *testing.T, b *bundle) {
-		// 98,000 + fee 1,980 is more than 100,000.
-		_, err := b.gw.CreatePayout(b.ctx, b.app, bdoPayout("ORDER-BIG", "1234567890", 98_000))
+		// 99,000 + fee 1,990 is more than 100,000.
+		_, err := b.gw.CreatePayout(b.ctx, b.app, bdoPayout("ORDER-BIG", "1234567890", 99_000))
 		if gateway.KindOf(err) != gateway.KindInsufficientBalance {
 			t.Fatalf("err = %v, want insufficient balance", err)
 		}
@@ -222,7 +222,7 @@ func TestPayoutInsufficientBalance(t *testing.T) {
 		if _, err := b.gw.CreditBalance(b.ctx, b.app.MerchantID, "PHP", 10_000); err != nil {
 			t.Fatal(err)
 		}
-		b.payout(t, "ORDER-BIG", "1234567890", 98_000)
+		b.payout(t, "ORDER-BIG", "1234567890", 99_000)
 		b.checkLedger(t)
 	})
 }
