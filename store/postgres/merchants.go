@@ -1,0 +1,100 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/kasir-gateway/kasir/gateway"
+)
+
+// CreateMerchant inserts the merchant and its first app; a
+// *gateway.DuplicateError with Key "merchant_id" or "app_id" when either
+// exists.
+func (t *tx) CreateMerchant(ctx context.Context, m gateway.Merchant, app gateway.App) error {
+	_, err := t.db.Exec(ctx, `
+		INSERT INTO merchants (id, name, disabled, created_at) VALUES ($1, $2, $3, $4)`,
+		m.ID, m.Name, m.Disabled, m.CreatedAt)
+	if err != nil {
+		return translate("create merchant", err)
+	}
+	_, err = t.db.Exec(ctx, `
+		INSERT INTO apps (app_id, merchant_id, public_key_pem, notify_url, ip_allowlist, disabled, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+		app.AppID, app.MerchantID, app.PublicKeyPEM, app.NotifyURL, joinList(app.IPAllowlist),
+		app.Disabled, app.CreatedAt)
+	return translate("create app", err)
+}
+
+// UpdateApp replaces an app's key, notify URL, allowlist and disabled flag;
+// gateway.ErrNotFound for an unknown app. Its merchant and creation time stay.
+func (t *tx) UpdateApp(ctx context.Context, app gateway.App) error {
+	tag, err := t.db.Exec(ctx, `
+		UPDATE apps SET public_key_pem = $2, notify_url = $3, ip_allowlist = $4, disabled = $5
+		WHERE app_id = $1`,
+		app.AppID, app.PublicKeyPEM, app.NotifyURL, joinList(app.IPAllowlist), app.Disabled)
+	if err != nil {
+		return translate("update app", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("postgres: update app %s: %w", app.AppID, gateway.ErrNotFound)
+	}
+	return nil
+}
+
+// SetFee inserts or replaces a merchant's fee for a channel.
+func (t *tx) SetFee(ctx context.Context, f gateway.Fee) error {
+	_, err := t.db.Exec(ctx, `
+		INSERT INTO fees (merchant_id, channel, fixed, bps) VALUES ($1, $2, $3, $4)
+		ON CONFLICT (merchant_id, channel) DO UPDATE SET fixed = excluded.fixed, bps = excluded.bps`,
+		f.MerchantID, f.Channel, f.Fixed, f.BPS)
+	return translate("set fee", err)
+}
+
+func (q queries) GetMerchant(ctx context.Context, merchantID string) (gateway.Merchant, error) {
+	var m gateway.Merchant
+	err := q.db.QueryRow(ctx, `
+		SELECT id, name, disabled, created_at FROM merchants WHERE id = $1`,
+		merchantID).Scan(&m.ID, &m.Name, &m.Disabled, &m.CreatedAt)
+	m.CreatedAt = m.CreatedAt.UTC()
+	return m, translate("get merchant", err)
+}
+
+func (q queries) GetApp(ctx context.Context, appID string) (gateway.App, error) {
+	var a gateway.App
+	var allow string
+	err := q.db.QueryRow(ctx, `
+		SELECT app_id, merchant_id, public_key_pem, notify_url, ip_allowlist, disabled, created_at
+		FROM apps WHERE app_id = $1`,
+		appID).Scan(&a.AppID, &a.MerchantID, &a.PublicKeyPEM, &a.NotifyURL, &allow, &a.Disabled, &a.CreatedAt)
+	a.IPAllowlist = splitList(allow)
+	a.CreatedAt = a.CreatedAt.UTC()
+	return a, translate("get app", err)
+}
+
+func (q queries) FindFee(ctx context.Context, merchantID, channel string) (gateway.Fee, error) {
+	f := gateway.Fee{MerchantID: merchantID, Channel: channel}
+	err := q.db.QueryRow(ctx, `
+		SELECT channel, fixed, bps FROM fees
+		WHERE merchant_id = $1 AND channel IN ($2, '*')
+		ORDER BY channel = '*'
+		LIMIT 1`,
+		merchantID, channel).Scan(&f.Channel, &f.Fixed, &f.BPS)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return gateway.Fee{MerchantID: merchantID, Channel: channel}, nil
+	}
+	return f, translate("find fee", err)
+}
+
+// joinList and splitList store an allowlist as one comma-separated column.
+func joinList(list []string) string { return strings.Join(list, ",") }
+
+func splitList(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, ",")
+}

@@ -1,0 +1,107 @@
+package postgres
+
+import (
+	"context"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/kasir-gateway/kasir/gateway"
+)
+
+const payoutColumns = `transaction_id, app_id, merchant_id, mch_order_id, idempotency_id, country_code,
+	currency, amount, fee, pay_method, transfer_code, account_no, account_name, account_type, mobile,
+	notify_url, remark, status, failed_code, failed_message, channel_state, channel_ref,
+	created_at, updated_at, finished_at`
+
+func scanPayout(row pgx.Row) (gateway.Payout, error) {
+	var p gateway.Payout
+	var idem *string
+	var status, state string
+	var finished *time.Time
+	err := row.Scan(&p.TransactionID, &p.AppID, &p.MerchantID, &p.MchOrderID, &idem, &p.CountryCode,
+		&p.Currency, &p.Amount, &p.Fee, &p.PayMethod, &p.TransferCode, &p.AccountNo, &p.AccountName,
+		&p.AccountType, &p.Mobile, &p.NotifyURL, &p.Remark, &status, &p.FailedCode, &p.FailedMessage,
+		&state, &p.ChannelRef, &p.CreatedAt, &p.UpdatedAt, &finished)
+	if err != nil {
+		return gateway.Payout{}, err
+	}
+	if idem != nil {
+		p.IdempotencyID = *idem
+	}
+	p.Status, p.ChannelState = gateway.Status(status), gateway.ChannelState(state)
+	p.CreatedAt, p.UpdatedAt, p.FinishedAt = p.CreatedAt.UTC(), p.UpdatedAt.UTC(), fromNull(finished)
+	return p, nil
+}
+
+// InsertPayout stores p; a *gateway.DuplicateError with Key "mch_order_id",
+// "idempotency_id" or "transaction_id" when one of them is taken.
+func (t *tx) InsertPayout(ctx context.Context, p gateway.Payout) error {
+	_, err := t.db.Exec(ctx, `
+		INSERT INTO payouts (`+payoutColumns+`)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19,
+			$20, $21, $22, $23, $24, $25)`,
+		p.TransactionID, p.AppID, p.MerchantID, p.MchOrderID, nullString(p.IdempotencyID), p.CountryCode,
+		p.Currency, p.Amount, p.Fee, p.PayMethod, p.TransferCode, p.AccountNo, p.AccountName,
+		p.AccountType, p.Mobile, p.NotifyURL, p.Remark, string(p.Status), p.FailedCode, p.FailedMessage,
+		string(p.ChannelState), p.ChannelRef, p.CreatedAt, p.UpdatedAt, nullTime(p.FinishedAt))
+	return translate("insert payout", err)
+}
+
+// FinishPayout makes a PENDING payout final and its channel state DONE. It
+// returns false, changing nothing, when the payout was not PENDING (or does
+// not exist).
+func (t *tx) FinishPayout(ctx context.Context, transactionID string, status gateway.Status, failedCode int, failedMessage string, at time.Time) (bool, error) {
+	tag, err := t.db.Exec(ctx, `
+		UPDATE payouts SET status = $2, failed_code = $3, failed_message = $4, channel_state = 'DONE',
+			finished_at = $5, updated_at = $5
+		WHERE transaction_id = $1 AND status = 'PENDING'`,
+		transactionID, string(status), failedCode, failedMessage, at)
+	if err != nil {
+		return false, translate("finish payout", err)
+	}
+	return tag.RowsAffected() == 1, nil
+}
+
+// SetPayoutChannel records a PENDING payout's channel state and reference;
+// it does nothing to a payout that is no longer PENDING.
+func (t *tx) SetPayoutChannel(ctx context.Context, transactionID string, state gateway.ChannelState, channelRef string, at time.Time) error {
+	_, err := t.db.Exec(ctx, `
+		UPDATE payouts SET channel_state = $2, channel_ref = $3, updated_at = $4
+		WHERE transaction_id = $1 AND status = 'PENDING'`,
+		transactionID, string(state), channelRef, at)
+	return translate("set payout channel", err)
+}
+
+func (q queries) GetPayout(ctx context.Context, appID string, ref gateway.OrderRef) (gateway.Payout, error) {
+	var row pgx.Row
+	if ref.TransactionID != "" {
+		row = q.db.QueryRow(ctx, `SELECT `+payoutColumns+` FROM payouts WHERE app_id = $1 AND transaction_id = $2`,
+			appID, ref.TransactionID)
+	} else {
+		row = q.db.QueryRow(ctx, `SELECT `+payoutColumns+` FROM payouts WHERE app_id = $1 AND mch_order_id = $2`,
+			appID, ref.MchOrderID)
+	}
+	p, err := scanPayout(row)
+	return p, translate("get payout", err)
+}
+
+func (q queries) GetPayoutByID(ctx context.Context, transactionID string) (gateway.Payout, error) {
+	p, err := scanPayout(q.db.QueryRow(ctx, `SELECT `+payoutColumns+` FROM payouts WHERE transaction_id = $1`,
+		transactionID))
+	return p, translate("get payout", err)
+}
+
+func (q queries) ListPayoutsToReconcile(ctx context.Context, updatedBefore time.Time, limit int) ([]gateway.Payout, error) {
+	rows, err := q.db.Query(ctx, `
+		SELECT `+payoutColumns+` FROM payouts
+		WHERE status = 'PENDING' AND channel_state IN ('SUBMITTED', 'UNKNOWN') AND updated_at < $1
+		ORDER BY updated_at, transaction_id
+		LIMIT $2`,
+		updatedBefore, limit)
+	if err != nil {
+		return nil, translate("list payouts to reconcile", err)
+	}
+	payouts, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (gateway.Payout, error) { return scanPayout(r) })
+	return payouts, translate("list payouts to reconcile", err)
+}
