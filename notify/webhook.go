@@ -1,0 +1,216 @@
+package notify
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/kasir-gateway/kasir/gateway"
+)
+
+// Signer signs notifications with the platform's private key: it returns
+// Base64(SHA256withRSA(data)).
+type Signer interface {
+	Sign(data []byte) (string, error)
+}
+
+// WebhookOptions are NewWebhook's optional settings.
+type WebhookOptions struct {
+	// Client sends the requests; default one with a 10s timeout. Redirects are
+	// never followed, whatever the client's CheckRedirect says.
+	Client *http.Client
+	// Timeout bounds one delivery, the reading of the answer included;
+	// default 10s.
+	Timeout time.Duration
+}
+
+// Webhook is the Handler of topic "notify" in dialect A: it POSTs
+// {"param": "<JSON>", "sign": "<base64>"} to the message's URL, signed with the
+// platform key, and counts the delivery done only when the merchant answers
+// HTTP 200 with {"code": 10000}.
+type Webhook struct {
+	signer  Signer
+	client  *http.Client
+	timeout time.Duration
+}
+
+// Webhook limits: how much of an answer is read, and kept in the attempt.
+const (
+	maxAnswer  = 64 << 10
+	maxExcerpt = 512
+	userAgent  = "Kasir-Webhook/1"
+)
+
+// NewWebhook returns a dialect A notification handler that signs with signer.
+func NewWebhook(signer Signer, opts WebhookOptions) *Webhook {
+	w := &Webhook{signer: signer, timeout: opts.Timeout}
+	if w.timeout <= 0 {
+		w.timeout = 10 * time.Second
+	}
+	c := http.Client{Timeout: 10 * time.Second}
+	if opts.Client != nil {
+		c = *opts.Client // a copy, so that the caller's client keeps its redirect policy
+	}
+	// A redirect could take the signed notification to another host; a 3xx is
+	// a failed delivery instead.
+	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	w.client = &c
+	return w
+}
+
+// Handle delivers m, whose Payload is a JSON gateway.Event, and reports the
+// attempt: HTTPStatus, an excerpt of the answer (or the error when no answer
+// came) and OK. The dispatcher fills in the rest.
+func (w *Webhook) Handle(ctx context.Context, m gateway.OutboxMessage) gateway.DeliveryAttempt {
+	var ev gateway.Event
+	if err := json.Unmarshal(m.Payload, &ev); err != nil {
+		return failed(fmt.Errorf("notify: payload of message %d: %w", m.ID, err))
+	}
+	if m.URL == "" {
+		return failed(fmt.Errorf("notify: message %d has no URL", m.ID))
+	}
+	param, err := EncodeParam(ev)
+	if err != nil {
+		return failed(err)
+	}
+	sig, err := w.signer.Sign(param)
+	if err == nil && sig == "" {
+		err = errors.New("empty signature")
+	}
+	if err != nil {
+		return failed(fmt.Errorf("notify: sign: %w", err))
+	}
+	body, err := marshal(struct {
+		Param string `json:"param"`
+		Sign  string `json:"sign"`
+	}{string(param), sig})
+	if err != nil {
+		return failed(err)
+	}
+
+	ctx, cancel := context.WithTimeout(ctx, w.timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, m.URL, bytes.NewReader(body))
+	if err != nil {
+		return failed(fmt.Errorf("notify: %w", err))
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", userAgent)
+	resp, err := w.client.Do(req)
+	if err != nil {
+		return failed(err)
+	}
+	defer resp.Body.Close()
+	answer, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswer))
+	a := gateway.DeliveryAttempt{HTTPStatus: resp.StatusCode}
+	// A receiver that echoes the request must not get the signature stored.
+	a.Response = excerpt(strings.ReplaceAll(string(answer), sig, "<sign>"), maxExcerpt)
+	if err != nil {
+		a.Response = excerpt(fmt.Sprintf("%s (reading the answer: %v)", a.Response, err), 2*maxExcerpt)
+		return a
+	}
+	a.OK = resp.StatusCode == http.StatusOK && successCode(answer)
+	return a
+}
+
+// successCode tells whether an answer is a JSON object whose "code" is 10000,
+// as a number or a string.
+func successCode(answer []byte) bool {
+	var v struct {
+		Code json.RawMessage `json:"code"`
+	}
+	if json.Unmarshal(answer, &v) != nil || len(v.Code) == 0 {
+		return false
+	}
+	var s string
+	if json.Unmarshal(v.Code, &s) == nil {
+		return strings.TrimSpace(s) == "10000"
+	}
+	var n json.Number
+	if json.Unmarshal(v.Code, &n) != nil {
+		return false
+	}
+	f, err := strconv.ParseFloat(n.String(), 64)
+	return err == nil && f == 10000
+}
+
+func failed(err error) gateway.DeliveryAttempt {
+	return gateway.DeliveryAttempt{Response: excerpt(err.Error(), 2*maxExcerpt)}
+}
+
+// timeLayout is ISO-8601 with the numeric offset, "+00:00" in UTC too.
+const timeLayout = "2006-01-02T15:04:05-07:00"
+
+// param is the notification's param document; its fields are in alphabetical
+// order, as the providers send them.
+type param struct {
+	Amount            int64  `json:"amount"`
+	CountryCode       string `json:"countryCode"`
+	CreateTime        string `json:"createTime"`
+	Currency          string `json:"currency"`
+	EventName         string `json:"eventName"`
+	FailedCode        int    `json:"failedCode,omitempty"`
+	FailedMessage     string `json:"failedMessage,omitempty"`
+	Fee               int64  `json:"fee"`
+	MchOrderID        string `json:"mchOrderId"`
+	Remark            string `json:"remark,omitempty"`
+	ReturnTime        string `json:"returnTime"`
+	TransactionID     string `json:"transactionId"`
+	TransactionStatus string `json:"transactionStatus"`
+}
+
+// EncodeParam returns the param document of ev's dialect A notification, the
+// exact bytes that are signed. Times are in the country's zone (UTC for a
+// country the gateway does not know); a zero time is "".
+func EncodeParam(ev gateway.Event) ([]byte, error) {
+	loc := time.UTC
+	if c, ok := gateway.Countries[ev.CountryCode]; ok && c.Location != nil {
+		loc = c.Location
+	}
+	at := func(t time.Time) string {
+		if t.IsZero() {
+			return ""
+		}
+		return t.In(loc).Format(timeLayout)
+	}
+	return marshal(param{
+		Amount: ev.Amount, CountryCode: ev.CountryCode, CreateTime: at(ev.CreateTime), Currency: ev.Currency,
+		EventName: ev.Name, FailedCode: ev.FailedCode, FailedMessage: ev.FailedMessage, Fee: ev.Fee,
+		MchOrderID: ev.MchOrderID, Remark: ev.Remark, ReturnTime: at(ev.ReturnTime),
+		TransactionID: ev.TransactionID, TransactionStatus: string(ev.Status),
+	})
+}
+
+// marshal encodes v as compact JSON without HTML escaping, as the providers'
+// Java encoders do, and without a trailing newline.
+func marshal(v any) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, fmt.Errorf("notify: encode: %w", err)
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
+}
+
+// excerpt makes s fit a text column: valid UTF-8, no NUL bytes, at most n
+// bytes, cut at a character boundary.
+func excerpt(s string, n int) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	s = strings.ReplaceAll(s, "\x00", "")
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}
