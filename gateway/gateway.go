@@ -10,6 +10,7 @@ package gateway
 import (
 	"context"
 	"log/slog"
+	"sync"
 	"time"
 )
 
@@ -54,11 +55,13 @@ type Gateway struct {
 	store    Store
 	router   Router
 	clock    Clock
-	ids      *IDs
 	log      *slog.Logger
 	cfg      Config
 	observer Observer
 	onQueued func()
+
+	idsMu sync.Mutex
+	ids   *IDs // made on first use: read-only users never take a node id
 }
 
 // Options are New's optional collaborators.
@@ -73,7 +76,7 @@ type Options struct {
 }
 
 // New returns a Gateway over store whose channels are found through router.
-// It reserves a node id from the store for transaction ids.
+// The first operation that makes an id reserves a node id from the store.
 func New(ctx context.Context, store Store, router Router, opts Options) (*Gateway, error) {
 	g := &Gateway{store: store, router: router, clock: opts.Clock, log: opts.Logger, cfg: opts.Config, observer: opts.Observer, onQueued: opts.OnQueued}
 	if g.clock == nil {
@@ -89,12 +92,24 @@ func New(ctx context.Context, store Store, router Router, opts Options) (*Gatewa
 	if g.cfg.NotFoundGrace <= 0 {
 		g.cfg.NotFoundGrace = def.NotFoundGrace
 	}
-	node, err := store.AcquireNodeID(ctx)
-	if err != nil {
-		return nil, err
-	}
-	g.ids = NewIDs(node, g.clock)
 	return g, nil
+}
+
+// newID returns a fresh id with the prefix, reserving this gateway's node
+// id on first use.
+func (g *Gateway) newID(ctx context.Context, prefix string) (string, error) {
+	g.idsMu.Lock()
+	if g.ids == nil {
+		node, err := g.store.AcquireNodeID(ctx)
+		if err != nil {
+			g.idsMu.Unlock()
+			return "", g.storeErr("acquire node id", err)
+		}
+		g.ids = NewIDs(node, g.clock)
+	}
+	ids := g.ids
+	g.idsMu.Unlock()
+	return ids.Next(prefix), nil
 }
 
 // Store returns the gateway's store, for adapters that read through it.

@@ -37,11 +37,15 @@ func (g *Gateway) CreateMerchant(ctx context.Context, nm NewMerchant) (Merchant,
 	if err := checkAllowlist(nm.IPAllowlist); err != nil {
 		return Merchant{}, App{}, err
 	}
+	id, err := g.newID(ctx, "M")
+	if err != nil {
+		return Merchant{}, App{}, err
+	}
 	now := g.now()
-	m := Merchant{ID: g.ids.Next("M"), Name: strings.TrimSpace(nm.Name), CreatedAt: now}
+	m := Merchant{ID: id, Name: strings.TrimSpace(nm.Name), CreatedAt: now}
 	app := App{AppID: randomHex(16), MerchantID: m.ID, PublicKeyPEM: nm.PublicKeyPEM,
 		NotifyURL: nm.NotifyURL, IPAllowlist: nm.IPAllowlist, CreatedAt: now}
-	err := g.store.InTx(ctx, func(tx Tx) error { return tx.CreateMerchant(ctx, m, app) })
+	err = g.store.InTx(ctx, func(tx Tx) error { return tx.CreateMerchant(ctx, m, app) })
 	if err != nil {
 		return Merchant{}, App{}, g.storeErr("create merchant", err)
 	}
@@ -122,7 +126,10 @@ func (g *Gateway) CreditBalance(ctx context.Context, merchantID, currency string
 	if _, err := g.store.GetMerchant(ctx, merchantID); errors.Is(err, ErrNotFound) {
 		return "", Errorf(KindNotFound, "merchantId", "unknown merchant %q", merchantID)
 	}
-	id := g.ids.Next("F")
+	id, err := g.newID(ctx, "F")
+	if err != nil {
+		return "", err
+	}
 	e := ledger.Entry{ID: id, Kind: "funding", Ref: merchantID, At: g.now(), Postings: []ledger.Posting{
 		{Account: ledger.PlatformFunding(currency), Currency: currency, Amount: -amount},
 		{Account: ledger.MerchantAvailable(merchantID, currency), Currency: currency, Amount: amount},

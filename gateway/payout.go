@@ -45,9 +45,31 @@ func (g *Gateway) CreatePayout(ctx context.Context, app App, req PayoutRequest) 
 	if err != nil {
 		return Payout{}, g.storeErr("find fee", err)
 	}
+	// A transaction id can collide only if two live processes hold one node
+	// id (see IDs); a fresh id then makes the order anyway.
+	for attempt := 0; ; attempt++ {
+		p, err := g.createPayout(ctx, app, req, ch, fee)
+		var dup *DuplicateError
+		if errors.As(err, &dup) && dup.Key == "transaction_id" {
+			if attempt < 3 {
+				g.log.Warn("transaction id collision; retrying with a new id", "mchOrderId", req.MchOrderID)
+				continue
+			}
+			return Payout{}, g.storeErr("create payout", err)
+		}
+		return p, err
+	}
+}
+
+// createPayout makes one attempt at CreatePayout's transaction.
+func (g *Gateway) createPayout(ctx context.Context, app App, req PayoutRequest, ch PayoutChannel, fee Fee) (Payout, error) {
+	txID, err := g.newID(ctx, "D")
+	if err != nil {
+		return Payout{}, err
+	}
 	now := g.now()
 	p := Payout{
-		TransactionID: g.ids.Next("D"),
+		TransactionID: txID,
 		AppID:         app.AppID,
 		MerchantID:    app.MerchantID,
 		MchOrderID:    req.MchOrderID,
@@ -90,6 +112,8 @@ func (g *Gateway) CreatePayout(ctx context.Context, app App, req PayoutRequest) 
 	var dup *DuplicateError
 	var short *ledger.InsufficientFundsError
 	switch {
+	case errors.As(err, &dup) && dup.Key == "transaction_id":
+		return Payout{}, err
 	case errors.As(err, &dup):
 		return Payout{}, g.duplicatePayout(ctx, app.AppID, req)
 	case errors.As(err, &short):
@@ -144,9 +168,13 @@ func (g *Gateway) CheckPayout(ctx context.Context, appID string, ref OrderRef) (
 }
 
 // SubmitPayout hands a committed payout to its channel; the dispatcher calls
-// it for each submission in the outbox. A nil error means the submission is
-// done with (sent, settled, or its outcome left to the reconciler); an error
-// means it was certainly not sent and should be tried again later.
+// it for each submission in the outbox and the reconciler for payouts still
+// NEW after Config.ReconcileAfter. Before calling the channel it commits the
+// move from NEW to UNKNOWN, so that a payout is sent once: a caller that
+// loses that race, or a redelivery, sends nothing. A nil error means the
+// submission is done with (sent, settled, or its outcome left to the
+// reconciler); an error means it was certainly not sent (the payout is NEW
+// again) or not claimed, and may be tried again later.
 func (g *Gateway) SubmitPayout(ctx context.Context, transactionID string) error {
 	p, err := g.store.GetPayoutByID(ctx, transactionID)
 	if errors.Is(err, ErrNotFound) {
@@ -163,23 +191,38 @@ func (g *Gateway) SubmitPayout(ctx context.Context, transactionID string) error 
 	if !ok {
 		return fmt.Errorf("gateway: no connector for channel %s", p.TransferCode)
 	}
+	claimed := false
+	if err := g.store.InTx(ctx, func(tx Tx) error {
+		claimed, err = tx.ClaimPayoutSubmission(ctx, p.TransactionID, g.now())
+		return err
+	}); err != nil || !claimed {
+		return err
+	}
 	res, err := conn.SubmitPayout(ctx, p)
+	// The channel call may have used up ctx; what it told us must still be written.
+	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
 	switch {
 	case errors.Is(err, ErrNotSent):
+		if werr := g.store.InTx(wctx, func(tx Tx) error {
+			return tx.SetPayoutChannel(wctx, p.TransactionID, ChannelNew, "", g.now())
+		}); werr != nil {
+			// It stays UNKNOWN: the reconciler queries, finds nothing, and
+			// fails it after the grace period. Nothing is sent twice.
+			g.log.Error("submit: cannot mark payout unsent", "transactionId", p.TransactionID, "err", werr)
+		}
 		return err
 	case err != nil:
-		// The channel may or may not have it: from now on only queries.
+		// The channel may or may not have it: it stays UNKNOWN, resolved by queries only.
 		g.log.Warn("payout submission outcome unknown; the reconciler will query",
 			"transactionId", p.TransactionID, "err", err)
-		return g.store.InTx(ctx, func(tx Tx) error {
-			return tx.SetPayoutChannel(ctx, p.TransactionID, ChannelUnknown, "", g.now())
-		})
+		return nil
 	case res.Status == StatusPending:
-		return g.store.InTx(ctx, func(tx Tx) error {
-			return tx.SetPayoutChannel(ctx, p.TransactionID, ChannelSubmitted, res.ChannelRef, g.now())
+		return g.store.InTx(wctx, func(tx Tx) error {
+			return tx.SetPayoutChannel(wctx, p.TransactionID, ChannelSubmitted, res.ChannelRef, g.now())
 		})
 	default:
-		return g.ApplyPayoutResult(ctx, p.TransactionID, res)
+		return g.ApplyPayoutResult(wctx, p.TransactionID, res)
 	}
 }
 
@@ -217,7 +260,9 @@ func (g *Gateway) ApplyPayoutResult(ctx context.Context, transactionID string, r
 		}
 		if !ok {
 			if p.Status != r.Status {
-				g.log.Warn("channel result conflicts with the payout's final status; ignored",
+				// Money may now be where the ledger says it is not: an
+				// operator must look (see docs/OPERATIONS.md).
+				g.log.Error("ATTENTION: channel result conflicts with the payout's final status; not applied",
 					"transactionId", transactionID, "status", p.Status, "channelStatus", r.Status)
 			}
 			return nil

@@ -5,12 +5,21 @@ import (
 	"errors"
 )
 
-// Reconcile queries the channels about payouts that have stayed PENDING
-// longer than Config.ReconcileAfter since their last change, applies final
-// answers, and returns how many payouts it settled. A channel that has no
-// record of a payout for longer than Config.NotFoundGrace after its creation
-// never received it; the payout then fails with -10006 and its hold is
-// released.
+// Reconcile looks at payouts that have stayed PENDING longer than
+// Config.ReconcileAfter since their last change, and returns how many it
+// settled:
+//
+//   - NEW (never handed to the channel, e.g. its outbox message ran out of
+//     retries): submitted again; SubmitPayout's claim keeps that to one send.
+//   - SUBMITTED or UNKNOWN: the channel is queried and a final answer applied.
+//     A channel with no record of an UNKNOWN payout more than
+//     Config.NotFoundGrace after its submission never received it: the payout
+//     fails with -10006 and its hold is released. A SUBMITTED payout, which
+//     the channel acknowledged, is never failed for being unknown to it; that
+//     is logged for an operator.
+//
+// A payout that cannot be handled is logged and skipped, so that one bad
+// payout does not hold up the rest.
 func (g *Gateway) Reconcile(ctx context.Context, limit int) (int, error) {
 	now := g.now()
 	stale, err := g.store.ListPayoutsToReconcile(ctx, now.Add(-g.cfg.ReconcileAfter), limit)
@@ -22,30 +31,49 @@ func (g *Gateway) Reconcile(ctx context.Context, limit int) (int, error) {
 		if ctx.Err() != nil {
 			return settled, ctx.Err()
 		}
-		conn, ok := g.router.Connector(p.TransferCode)
-		if !ok {
+		done, err := g.reconcileOne(ctx, p)
+		if err != nil {
+			g.log.Warn("reconcile", "transactionId", p.TransactionID, "err", err)
+		}
+		if done {
+			settled++
 			continue
 		}
-		res, err := conn.QueryPayout(ctx, p.TransactionID)
-		switch {
-		case errors.Is(err, ErrChannelNotFound) && now.Sub(p.CreatedAt) > g.cfg.NotFoundGrace:
-			res = ChannelResult{Status: StatusFailed, FailedCode: FailedNetworkReject}
-		case err != nil || res.Status == StatusPending:
-			if err != nil && !errors.Is(err, ErrChannelNotFound) {
-				g.log.Warn("reconcile: query failed", "transactionId", p.TransactionID, "err", err)
-			}
-			// Touch it so that the next round looks at others first.
-			if err := g.store.InTx(ctx, func(tx Tx) error {
-				return tx.SetPayoutChannel(ctx, p.TransactionID, p.ChannelState, p.ChannelRef, now)
-			}); err != nil {
-				return settled, err
-			}
-			continue
-		}
-		if err := g.ApplyPayoutResult(ctx, p.TransactionID, res); err != nil {
+		// Touch it so that the next round looks at others first.
+		if err := g.store.InTx(ctx, func(tx Tx) error { return tx.TouchPayout(ctx, p.TransactionID, g.now()) }); err != nil {
 			return settled, err
 		}
-		settled++
 	}
 	return settled, nil
+}
+
+// reconcileOne reports whether it settled the payout.
+func (g *Gateway) reconcileOne(ctx context.Context, p Payout) (bool, error) {
+	if p.ChannelState == ChannelNew {
+		return false, g.SubmitPayout(ctx, p.TransactionID)
+	}
+	conn, ok := g.router.Connector(p.TransferCode)
+	if !ok {
+		return false, errors.New("no connector for channel " + p.TransferCode)
+	}
+	res, err := conn.QueryPayout(ctx, p.TransactionID)
+	switch {
+	case errors.Is(err, ErrChannelNotFound) && p.ChannelState == ChannelUnknown:
+		if g.now().Sub(p.SubmittedAt) <= g.cfg.NotFoundGrace {
+			return false, nil
+		}
+		res = ChannelResult{Status: StatusFailed, FailedCode: FailedNetworkReject}
+	case errors.Is(err, ErrChannelNotFound):
+		g.log.Error("ATTENTION: the channel has no record of a payout it acknowledged",
+			"transactionId", p.TransactionID, "channelRef", p.ChannelRef)
+		return false, nil
+	case err != nil:
+		return false, err
+	case res.Status == StatusPending:
+		return false, nil
+	}
+	if err := g.ApplyPayoutResult(ctx, p.TransactionID, res); err != nil {
+		return false, err
+	}
+	return true, nil
 }

@@ -34,7 +34,7 @@ type Reader interface {
 	GetPayout(ctx context.Context, appID string, ref OrderRef) (Payout, error)
 	// GetPayoutByID finds any payout by transaction id.
 	GetPayoutByID(ctx context.Context, transactionID string) (Payout, error)
-	// ListPayoutsToReconcile returns PENDING payouts in channel state
+	// ListPayoutsToReconcile returns PENDING payouts in channel state NEW,
 	// SUBMITTED or UNKNOWN last updated before the given time, oldest first.
 	ListPayoutsToReconcile(ctx context.Context, updatedBefore time.Time, limit int) ([]Payout, error)
 	// AccountBalance returns an account's balance; 0 for an account never posted to.
@@ -73,6 +73,12 @@ type Tx interface {
 	// SetPayoutChannel records the channel state and reference of a PENDING
 	// payout and stamps UpdatedAt.
 	SetPayoutChannel(ctx context.Context, transactionID string, state ChannelState, channelRef string, at time.Time) error
+	// ClaimPayoutSubmission moves a PENDING payout from channel state NEW to
+	// UNKNOWN and stamps SubmittedAt, so that one caller alone hands it to the
+	// channel; false when it was not NEW.
+	ClaimPayoutSubmission(ctx context.Context, transactionID string, at time.Time) (bool, error)
+	// TouchPayout stamps a PENDING payout's UpdatedAt and changes nothing else.
+	TouchPayout(ctx context.Context, transactionID string, at time.Time) error
 
 	// InsertOutbox queues a message, due at its NextAttemptAt.
 	InsertOutbox(ctx context.Context, m OutboxMessage) error

@@ -81,6 +81,7 @@ type Payout struct {
 	CreatedAt     time.Time
 	UpdatedAt     time.Time
 	FinishedAt    time.Time // zero until COMPLETED or FAILED
+	SubmittedAt   time.Time // when it was last handed to its channel; zero before
 }
 
 // OrderRef names an order of an app by transaction id or, when that is empty,

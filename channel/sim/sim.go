@@ -176,22 +176,38 @@ func (s *Sim) ReportDue(ctx context.Context) (int, error) {
 		return 0, fmt.Errorf("sim: %w", err)
 	}
 	n := 0
+	var firstErr error
 	for _, t := range due {
-		if t, err = s.settleIfDue(ctx, t); err != nil {
-			return n, err
+		// One transfer that cannot be reported must not hold up the others.
+		reported, err := s.report(ctx, results, t)
+		if err != nil {
+			s.opts.Logger.Warn("sim: report transfer", "transactionId", t.TransactionID, "err", err)
+			if firstErr == nil {
+				firstErr = err
+			}
 		}
-		if t.Status == string(gateway.StatusPending) {
-			continue
+		if reported {
+			n++
 		}
-		if err := results.ApplyPayoutResult(ctx, t.TransactionID, result(t)); err != nil {
-			return n, err
-		}
-		if err := s.store.MarkSimReported(ctx, t.TransactionID); err != nil {
-			return n, fmt.Errorf("sim: %w", err)
-		}
-		n++
 	}
-	return n, nil
+	return n, firstErr
+}
+
+// report settles a due transfer and, once final, tells the gateway and
+// marks it reported; it says whether it did. A transfer still PENDING is not
+// an error.
+func (s *Sim) report(ctx context.Context, results gateway.Results, t Transfer) (bool, error) {
+	t, err := s.settleIfDue(ctx, t)
+	if err != nil || t.Status == string(gateway.StatusPending) {
+		return false, err
+	}
+	if err := results.ApplyPayoutResult(ctx, t.TransactionID, result(t)); err != nil {
+		return false, err
+	}
+	if err := s.store.MarkSimReported(ctx, t.TransactionID); err != nil {
+		return false, fmt.Errorf("sim: %w", err)
+	}
+	return true, nil
 }
 
 // settleIfDue decides a PENDING transfer whose time has come, by its test value.

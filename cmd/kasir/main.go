@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/url"
 	"os"
 	"os/signal"
 	"strings"
@@ -151,19 +152,22 @@ func cmdServe(e *cmdEnv) func(context.Context) error {
 	}
 }
 
-// redactDB hides a password in a database URL for logs.
+// redactDB hides a password in a database URL, in its user info or its
+// query, for logs.
 func redactDB(db string) string {
 	if !isPostgres(db) {
 		return db
 	}
-	at := strings.LastIndexByte(db, '@')
-	scheme := strings.Index(db, "://") + 3
-	if at < 0 || at < scheme {
-		return db
+	u, err := url.Parse(db)
+	if err != nil {
+		return "postgres://(unparseable URL)"
 	}
-	user, _, hasPass := strings.Cut(db[scheme:at], ":")
-	if !hasPass {
-		return db
+	if _, ok := u.User.Password(); ok {
+		u.User = url.UserPassword(u.User.Username(), "xxxxx")
 	}
-	return db[:scheme] + user + ":xxxxx" + db[at:]
+	if q := u.Query(); q.Has("password") {
+		q.Set("password", "xxxxx")
+		u.RawQuery = q.Encode()
+	}
+	return u.String()
 }

@@ -12,17 +12,17 @@ import (
 const payoutColumns = `transaction_id, app_id, merchant_id, mch_order_id, idempotency_id, country_code,
 	currency, amount, fee, pay_method, transfer_code, account_no, account_name, account_type, mobile,
 	notify_url, remark, status, failed_code, failed_message, channel_state, channel_ref,
-	created_at, updated_at, finished_at`
+	created_at, updated_at, finished_at, submitted_at`
 
 func scanPayout(row pgx.Row) (gateway.Payout, error) {
 	var p gateway.Payout
 	var idem *string
 	var status, state string
-	var finished *time.Time
+	var finished, submitted *time.Time
 	err := row.Scan(&p.TransactionID, &p.AppID, &p.MerchantID, &p.MchOrderID, &idem, &p.CountryCode,
 		&p.Currency, &p.Amount, &p.Fee, &p.PayMethod, &p.TransferCode, &p.AccountNo, &p.AccountName,
 		&p.AccountType, &p.Mobile, &p.NotifyURL, &p.Remark, &status, &p.FailedCode, &p.FailedMessage,
-		&state, &p.ChannelRef, &p.CreatedAt, &p.UpdatedAt, &finished)
+		&state, &p.ChannelRef, &p.CreatedAt, &p.UpdatedAt, &finished, &submitted)
 	if err != nil {
 		return gateway.Payout{}, err
 	}
@@ -31,6 +31,7 @@ func scanPayout(row pgx.Row) (gateway.Payout, error) {
 	}
 	p.Status, p.ChannelState = gateway.Status(status), gateway.ChannelState(state)
 	p.CreatedAt, p.UpdatedAt, p.FinishedAt = p.CreatedAt.UTC(), p.UpdatedAt.UTC(), fromNull(finished)
+	p.SubmittedAt = fromNull(submitted)
 	return p, nil
 }
 
@@ -40,11 +41,11 @@ func (t *tx) InsertPayout(ctx context.Context, p gateway.Payout) error {
 	_, err := t.db.Exec(ctx, `
 		INSERT INTO payouts (`+payoutColumns+`)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19,
-			$20, $21, $22, $23, $24, $25)`,
+			$20, $21, $22, $23, $24, $25, $26)`,
 		p.TransactionID, p.AppID, p.MerchantID, p.MchOrderID, nullString(p.IdempotencyID), p.CountryCode,
 		p.Currency, p.Amount, p.Fee, p.PayMethod, p.TransferCode, p.AccountNo, p.AccountName,
 		p.AccountType, p.Mobile, p.NotifyURL, p.Remark, string(p.Status), p.FailedCode, p.FailedMessage,
-		string(p.ChannelState), p.ChannelRef, p.CreatedAt, p.UpdatedAt, nullTime(p.FinishedAt))
+		string(p.ChannelState), p.ChannelRef, p.CreatedAt, p.UpdatedAt, nullTime(p.FinishedAt), nullTime(p.SubmittedAt))
 	return translate("insert payout", err)
 }
 
@@ -95,7 +96,7 @@ func (q queries) GetPayoutByID(ctx context.Context, transactionID string) (gatew
 func (q queries) ListPayoutsToReconcile(ctx context.Context, updatedBefore time.Time, limit int) ([]gateway.Payout, error) {
 	rows, err := q.db.Query(ctx, `
 		SELECT `+payoutColumns+` FROM payouts
-		WHERE status = 'PENDING' AND channel_state IN ('SUBMITTED', 'UNKNOWN') AND updated_at < $1
+		WHERE status = 'PENDING' AND channel_state IN ('NEW', 'SUBMITTED', 'UNKNOWN') AND updated_at < $1
 		ORDER BY updated_at, transaction_id
 		LIMIT $2`,
 		updatedBefore, limit)
@@ -104,4 +105,25 @@ func (q queries) ListPayoutsToReconcile(ctx context.Context, updatedBefore time.
 	}
 	payouts, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (gateway.Payout, error) { return scanPayout(r) })
 	return payouts, translate("list payouts to reconcile", err)
+}
+
+// ClaimPayoutSubmission moves a PENDING payout from channel state NEW to
+// UNKNOWN and stamps SubmittedAt, so that exactly one caller hands it to the
+// channel; false when it was not NEW (another caller has it, or it is done).
+func (t *tx) ClaimPayoutSubmission(ctx context.Context, transactionID string, at time.Time) (bool, error) {
+	tag, err := t.db.Exec(ctx, `
+		UPDATE payouts SET channel_state = 'UNKNOWN', submitted_at = $2, updated_at = $2
+		WHERE transaction_id = $1 AND status = 'PENDING' AND channel_state = 'NEW'`,
+		transactionID, at)
+	if err != nil {
+		return false, translate("claim payout submission", err)
+	}
+	return tag.RowsAffected() == 1, nil
+}
+
+// TouchPayout stamps a PENDING payout's UpdatedAt and nothing else.
+func (t *tx) TouchPayout(ctx context.Context, transactionID string, at time.Time) error {
+	_, err := t.db.Exec(ctx, `UPDATE payouts SET updated_at = $2 WHERE transaction_id = $1 AND status = 'PENDING'`,
+		transactionID, at)
+	return translate("touch payout", err)
 }

@@ -11,24 +11,25 @@ import (
 const payoutColumns = `transaction_id, app_id, merchant_id, mch_order_id, idempotency_id, country_code,
 	currency, amount, fee, pay_method, transfer_code, account_no, account_name, account_type, mobile,
 	notify_url, remark, status, failed_code, failed_message, channel_state, channel_ref,
-	created_at, updated_at, finished_at`
+	created_at, updated_at, finished_at, submitted_at`
 
 func scanPayout(row scanner) (gateway.Payout, error) {
 	var p gateway.Payout
 	var idem sql.NullString
 	var status, state string
 	var created, updated int64
-	var finished sql.NullInt64
+	var finished, submitted sql.NullInt64
 	err := row.Scan(&p.TransactionID, &p.AppID, &p.MerchantID, &p.MchOrderID, &idem, &p.CountryCode,
 		&p.Currency, &p.Amount, &p.Fee, &p.PayMethod, &p.TransferCode, &p.AccountNo, &p.AccountName,
 		&p.AccountType, &p.Mobile, &p.NotifyURL, &p.Remark, &status, &p.FailedCode, &p.FailedMessage,
-		&state, &p.ChannelRef, &created, &updated, &finished)
+		&state, &p.ChannelRef, &created, &updated, &finished, &submitted)
 	if err != nil {
 		return gateway.Payout{}, err
 	}
 	p.IdempotencyID = idem.String
 	p.Status, p.ChannelState = gateway.Status(status), gateway.ChannelState(state)
 	p.CreatedAt, p.UpdatedAt, p.FinishedAt = fromMS(created), fromMS(updated), fromNullMS(finished)
+	p.SubmittedAt = fromNullMS(submitted)
 	return p, nil
 }
 
@@ -38,11 +39,11 @@ func (t *tx) InsertPayout(ctx context.Context, p gateway.Payout) error {
 	_, err := t.db.ExecContext(ctx, `
 		INSERT INTO payouts (`+payoutColumns+`)
 		VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19,
-			?20, ?21, ?22, ?23, ?24, ?25)`,
+			?20, ?21, ?22, ?23, ?24, ?25, ?26)`,
 		p.TransactionID, p.AppID, p.MerchantID, p.MchOrderID, nullString(p.IdempotencyID), p.CountryCode,
 		p.Currency, p.Amount, p.Fee, p.PayMethod, p.TransferCode, p.AccountNo, p.AccountName,
 		p.AccountType, p.Mobile, p.NotifyURL, p.Remark, string(p.Status), p.FailedCode, p.FailedMessage,
-		string(p.ChannelState), p.ChannelRef, ms(p.CreatedAt), ms(p.UpdatedAt), nullMS(p.FinishedAt))
+		string(p.ChannelState), p.ChannelRef, ms(p.CreatedAt), ms(p.UpdatedAt), nullMS(p.FinishedAt), nullMS(p.SubmittedAt))
 	return translate("insert payout", err)
 }
 
@@ -90,9 +91,31 @@ func (q queries) GetPayoutByID(ctx context.Context, transactionID string) (gatew
 func (q queries) ListPayoutsToReconcile(ctx context.Context, updatedBefore time.Time, limit int) ([]gateway.Payout, error) {
 	rows, err := q.db.QueryContext(ctx, `
 		SELECT `+payoutColumns+` FROM payouts
-		WHERE status = 'PENDING' AND channel_state IN ('SUBMITTED', 'UNKNOWN') AND updated_at < ?1
+		WHERE status = 'PENDING' AND channel_state IN ('NEW', 'SUBMITTED', 'UNKNOWN') AND updated_at < ?1
 		ORDER BY updated_at, transaction_id
 		LIMIT ?2`,
 		ms(updatedBefore), limit)
 	return collect("list payouts to reconcile", rows, err, scanPayout)
+}
+
+// ClaimPayoutSubmission moves a PENDING payout from channel state NEW to
+// UNKNOWN and stamps SubmittedAt, so that exactly one caller hands it to the
+// channel; false when it was not NEW (another caller has it, or it is done).
+func (t *tx) ClaimPayoutSubmission(ctx context.Context, transactionID string, at time.Time) (bool, error) {
+	res, err := t.db.ExecContext(ctx, `
+		UPDATE payouts SET channel_state = 'UNKNOWN', submitted_at = ?2, updated_at = ?2
+		WHERE transaction_id = ?1 AND status = 'PENDING' AND channel_state = 'NEW'`,
+		transactionID, ms(at))
+	if err != nil {
+		return false, translate("claim payout submission", err)
+	}
+	n, err := res.RowsAffected()
+	return n == 1, translate("claim payout submission", err)
+}
+
+// TouchPayout stamps a PENDING payout's UpdatedAt and nothing else.
+func (t *tx) TouchPayout(ctx context.Context, transactionID string, at time.Time) error {
+	_, err := t.db.ExecContext(ctx, `UPDATE payouts SET updated_at = ?2 WHERE transaction_id = ?1 AND status = 'PENDING'`,
+		transactionID, ms(at))
+	return translate("touch payout", err)
 }

@@ -196,7 +196,7 @@ var payoutTests = []test{
 		unknownOld := mk(gateway.ChannelUnknown, 1*time.Minute, false)
 		submittedOlder := mk(gateway.ChannelSubmitted, 0, false)
 		submittedOld := mk(gateway.ChannelSubmitted, 2*time.Minute, false)
-		mk(gateway.ChannelNew, 0, false)                    // not yet submitted
+		newOld := mk(gateway.ChannelNew, 30*time.Second, false) // never handed to its channel
 		mk(gateway.ChannelSubmitted, 0, true)               // final
 		mk(gateway.ChannelSubmitted, 10*time.Minute, false) // touched too recently
 		before := t0.Add(5 * time.Minute)
@@ -213,8 +213,45 @@ var payoutTests = []test{
 			return ids
 		}
 		same(t, "payouts to reconcile", list(10),
-			[]string{submittedOlder.TransactionID, unknownOld.TransactionID, submittedOld.TransactionID})
+			[]string{submittedOlder.TransactionID, newOld.TransactionID, unknownOld.TransactionID, submittedOld.TransactionID})
 		same(t, "payouts to reconcile, limit 2", list(2),
-			[]string{submittedOlder.TransactionID, unknownOld.TransactionID})
+			[]string{submittedOlder.TransactionID, newOld.TransactionID})
+	}},
+	{"ClaimPayoutSubmission", func(t *testing.T, s Store) {
+		ctx := t.Context()
+		_, app := seedApp(t, s)
+		p := newPayout(app, "order-1")
+		insertPayout(t, s, p)
+		at := t0.Add(time.Minute)
+		claims := make(chan bool, 8)
+		var wg sync.WaitGroup
+		for range 8 {
+			wg.Go(func() {
+				var ok bool
+				mustTx(t, s, func(tx gateway.Tx) error {
+					var err error
+					ok, err = tx.ClaimPayoutSubmission(ctx, p.TransactionID, at)
+					return err
+				})
+				claims <- ok
+			})
+		}
+		wg.Wait()
+		close(claims)
+		won := 0
+		for ok := range claims {
+			if ok {
+				won++
+			}
+		}
+		same(t, "claims won", won, 1)
+		want := p
+		want.ChannelState, want.SubmittedAt, want.UpdatedAt = gateway.ChannelUnknown, at, at
+		same(t, "claimed payout", getPayout(t, s, p.TransactionID), want)
+
+		touched := at.Add(time.Hour)
+		mustTx(t, s, func(tx gateway.Tx) error { return tx.TouchPayout(ctx, p.TransactionID, touched) })
+		want.UpdatedAt = touched
+		same(t, "touched payout", getPayout(t, s, p.TransactionID), want)
 	}},
 }
