@@ -12,6 +12,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/kasir-gateway/kasir/client"
 )
@@ -129,6 +130,47 @@ func ExampleClient_CreatePayout() {
 		log.Fatal(err) // a transport failure: check the order before retrying
 	}
 	fmt.Println(res.TransactionID, res.TransactionStatus, res.Fee)
+}
+
+func ExampleClient_CreatePayment() {
+	c := newClient()
+	ctx := context.Background()
+	res, err := c.CreatePayment(ctx, client.PaymentRequest{
+		MchOrderID:   "cart-20240719-0042",
+		CountryCode:  "PH",
+		Currency:     "PHP",
+		Amount:       499_00, // PHP 499.00 in centavos
+		ChannelType:  client.ChannelTypeQR,
+		ChannelCode:  "PH_QRPH_DYNAMIC",
+		CustomerName: "Juan Dela Cruz",
+		Email:        "juan@example.com",
+		NotifyURL:    "https://merchant.example.com/kasir/notify",
+		ExpireTime:   time.Now().Add(15 * time.Minute).UnixMilli(), // else the channel's default
+	})
+	switch client.ErrorCode(err) {
+	case 0:
+	case client.CodeDuplicateOrder:
+		// Created before: show the customer the stored order's payData.
+		p, err := c.CheckPayment(ctx, client.CheckRequest{MchOrderID: "cart-20240719-0042", CountryCode: "PH"})
+		if err != nil {
+			log.Fatal(err)
+		}
+		fmt.Println(p.PayData, p.TransactionStatus)
+		return
+	case client.CodeChannelUnavailable:
+		log.Print("choose another channel from PaymentChannels")
+		return
+	default:
+		log.Fatal(err)
+	}
+	if err != nil {
+		log.Fatal(err) // a transport failure: check the order before retrying
+	}
+	// payData is a QR payload to render as a QR code (QR channels), a virtual
+	// account number (BANK_TRANSFER) or a URL to send the customer to.
+	fmt.Println(res.TransactionID, res.PayData, "pay before", res.ExpireTime)
+	// The outcome comes as an order.payment.success or order.payment.expired
+	// notification; CheckPayment answers in the meantime.
 }
 
 func ExampleClient_CheckPayout() {

@@ -15,12 +15,18 @@ import (
 const (
 	EventPayoutSuccess = "disbursement.success"
 	EventPayoutFailed  = "disbursement.failed"
+	// A payment order was paid (seed 003); Flag tells when not as ordered.
+	EventPaymentSuccess = "order.payment.success"
+	// A payment order expired unpaid.
+	EventPaymentExpired = "order.payment.expired"
 )
 
-// Notification is what the gateway tells a merchant about a payout that
-// finished (seed 001). Amount and Fee are minor units; the times are
-// ISO-8601 with the country's offset. Raw is the signed param document as
-// received, for fields this struct does not know.
+// Notification is what the gateway tells a merchant about a payout (seed
+// 001) or a payment order (seed 003) that finished. Amount, Fee and
+// PaidAmount are minor units; the times are ISO-8601 with the country's
+// offset. ChannelCode, PaidAmount and Flag are sent for payments only. Raw is
+// the signed param document as received, for fields this struct does not
+// know.
 type Notification struct {
 	EventName         string          `json:"eventName"`
 	MchOrderID        string          `json:"mchOrderId"`
@@ -35,6 +41,9 @@ type Notification struct {
 	Remark            string          `json:"remark,omitempty"`
 	FailedCode        int             `json:"failedCode,omitempty"`
 	FailedMessage     string          `json:"failedMessage,omitempty"`
+	ChannelCode       string          `json:"channelCode,omitempty"`
+	PaidAmount        int64           `json:"paidAmount,omitempty"`
+	Flag              string          `json:"flag,omitempty"`
 	Raw               json.RawMessage `json:"-"`
 }
 

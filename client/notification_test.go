@@ -90,6 +90,56 @@ func TestVerifyNotification(t *testing.T) {
 	}
 }
 
+// seed003Param is the param of seed 003's payment notification, as the seed
+// shows it (its times are not ISO-8601; the gateway's are).
+const seed003Param = `{"eventName":"order.payment.success","amount":50000,"channelCode":"ID_BCA_VA","mchOrderId":"Platform653350151938813","createTime":"2023-01-01 09:38:06","remark":"test payment","sign":"xxxxxxxxxxxxx","returnTime":"2023-01-01 09:40:06","transactionId":"C1032653961085706055","transactionStatus":"COMPLETED"}`
+
+func TestVerifyPaymentNotification(t *testing.T) {
+	t.Parallel()
+	pub := &testKey().PublicKey
+	n, err := VerifyNotification(signedBody(t, seed003Param, testKey()), pub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Notification{
+		EventName: EventPaymentSuccess, MchOrderID: "Platform653350151938813", TransactionID: "C1032653961085706055",
+		Amount: 50000, TransactionStatus: StatusCompleted, CreateTime: "2023-01-01 09:38:06",
+		ReturnTime: "2023-01-01 09:40:06", Remark: "test payment", ChannelCode: "ID_BCA_VA",
+	}
+	if !equalNotification(n, want) {
+		t.Errorf("got %+v\nwant %+v", n, want)
+	}
+
+	// What the gateway adds for payments: the paid amount and a flag.
+	param := `{"amount":20000,"channelCode":"PH_GCASH","countryCode":"PH","createTime":"2024-07-19T14:14:47+08:00",` +
+		`"currency":"PHP","eventName":"order.payment.success","fee":325,"flag":"UNDERPAID","mchOrderId":"o1",` +
+		`"paidAmount":15000,"returnTime":"2024-07-19T14:15:01+08:00","transactionId":"C1","transactionStatus":"COMPLETED"}`
+	n, err = VerifyNotification(signedBody(t, param, testKey()), pub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n.PaidAmount != 15000 || n.Flag != FlagUnderpaid || n.ChannelCode != "PH_GCASH" || n.Fee != 325 || n.Amount != 20000 {
+		t.Errorf("got %+v", n)
+	}
+	expired := `{"amount":10000,"channelCode":"PH_QRPH_DYNAMIC","eventName":"order.payment.expired","mchOrderId":"o2",` +
+		`"transactionId":"C2","transactionStatus":"EXPIRED"}`
+	n, err = VerifyNotification(signedBody(t, expired, testKey()), pub)
+	if err != nil || n.EventName != EventPaymentExpired || n.TransactionStatus != StatusExpired || n.PaidAmount != 0 || n.Flag != "" {
+		t.Errorf("got %+v, %v", n, err)
+	}
+	// A payout's notification leaves the payment fields out when re-encoded.
+	n, _ = VerifyNotification(signedBody(t, seed001Param, testKey()), pub)
+	n.Raw = nil
+	b, _ := json.Marshal(n)
+	var m map[string]any
+	_ = json.Unmarshal(b, &m)
+	for _, f := range []string{"channelCode", "paidAmount", "flag"} {
+		if _, ok := m[f]; ok {
+			t.Errorf("payout notification encodes %s: %s", f, b)
+		}
+	}
+}
+
 func equalNotification(a, b Notification) bool {
 	a.Raw, b.Raw = nil, nil
 	x, _ := json.Marshal(a)
@@ -160,6 +210,7 @@ func TestNotificationHandler(t *testing.T) {
 func FuzzVerifyNotification(f *testing.F) {
 	key := testKey()
 	f.Add(signedBody(f, seed001Param, key))
+	f.Add(signedBody(f, seed003Param, key))
 	f.Add(signedBody(f, `{"eventName":"disbursement.success","amount":5,"fee":1}`, key))
 	f.Add(signedBody(f, `{}`, key))
 	f.Add([]byte(`{"param":"{}","sign":""}`))

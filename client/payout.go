@@ -82,7 +82,8 @@ func (c *Client) CreatePayout(ctx context.Context, req PayoutRequest) (PayoutRes
 	return out, err
 }
 
-// CheckRequest names a payout by MchOrderID or TransactionID in a country.
+// CheckRequest names an order (a payout for CheckPayout, a payment for
+// CheckPayment) by MchOrderID or TransactionID in a country.
 type CheckRequest struct {
 	MchOrderID    string `json:"mchOrderId,omitempty"`
 	TransactionID string `json:"transactionId,omitempty"`

@@ -43,6 +43,9 @@ type Config struct {
 	// NotFoundGrace is how long after submission a channel may keep answering
 	// "no such transaction" before the payout is failed with -10006.
 	NotFoundGrace time.Duration
+	// PaymentExpiry overrides the default lifetime of dynamic payment orders
+	// per channelType (QR, EWALLET, ...); a request's expireTime wins over both.
+	PaymentExpiry map[string]time.Duration
 }
 
 // DefaultConfig returns the defaults.

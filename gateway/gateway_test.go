@@ -6,6 +6,7 @@ import (
 	"crypto/rsa"
 	"crypto/x509"
 	"encoding/pem"
+	"errors"
 	"log/slog"
 	"sync"
 	"testing"
@@ -222,3 +223,5 @@ func TestIDsUniqueAndOrdered(t *testing.T) {
 		t.Fatalf("node 8 produced node 7's id %s", id)
 	}
 }
+
+func asError(err error, target **gateway.Error) bool { return errors.As(err, target) }

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"net/netip"
 	"strings"
+	"time"
 
 	"github.com/kasir-gateway/kasir/ledger"
 )
@@ -247,4 +248,20 @@ func randomHex(n int) string {
 		panic(err) // crypto/rand never fails on supported platforms
 	}
 	return hex.EncodeToString(b)
+}
+
+// SetSettlementDelay sets how long a merchant's collected money stays
+// pending before it becomes available (0: at once).
+func (g *Gateway) SetSettlementDelay(ctx context.Context, merchantID string, d time.Duration) error {
+	if d < 0 || d > 90*24*time.Hour {
+		return Errorf(KindInvalid, "settlementDelay", "must be between 0 and 90 days")
+	}
+	err := g.store.InTx(ctx, func(tx Tx) error { return tx.SetSettlementDelay(ctx, merchantID, d.Truncate(time.Millisecond)) })
+	if errors.Is(err, ErrNotFound) {
+		return Errorf(KindNotFound, "merchantId", "unknown merchant %q", merchantID)
+	}
+	if err != nil {
+		return g.storeErr("set settlement delay", err)
+	}
+	return nil
 }

@@ -43,6 +43,17 @@ type Reader interface {
 	MerchantBalances(ctx context.Context, merchantID string) ([]ledger.Balance, error)
 	// CheckLedger verifies every entry and every account; see ledger.CheckReport.
 	CheckLedger(ctx context.Context) (ledger.CheckReport, error)
+
+	// GetPayment finds an app's payment by ref; ErrNotFound when the app has none.
+	GetPayment(ctx context.Context, appID string, ref OrderRef) (Payment, error)
+	// GetPaymentByID finds any payment by transaction id.
+	GetPaymentByID(ctx context.Context, transactionID string) (Payment, error)
+	// ListPaymentsToExpire returns PENDING payments whose ExpireAt is at or
+	// before now, oldest first.
+	ListPaymentsToExpire(ctx context.Context, now time.Time, limit int) ([]Payment, error)
+	// ListPaymentsToSettle returns COMPLETED payments not yet settled whose
+	// SettleAt is at or before now, oldest first.
+	ListPaymentsToSettle(ctx context.Context, now time.Time, limit int) ([]Payment, error)
 }
 
 // Tx is a store transaction.
@@ -79,6 +90,25 @@ type Tx interface {
 	ClaimPayoutSubmission(ctx context.Context, transactionID string, at time.Time) (bool, error)
 	// TouchPayout stamps a PENDING payout's UpdatedAt and changes nothing else.
 	TouchPayout(ctx context.Context, transactionID string, at time.Time) error
+
+	// SetSettlementDelay sets how long a merchant's collected money stays
+	// pending before it becomes available.
+	SetSettlementDelay(ctx context.Context, merchantID string, d time.Duration) error
+
+	// InsertPayment stores a new payment; a *DuplicateError with Key
+	// "mch_order_id" when the app used the id already.
+	InsertPayment(ctx context.Context, p Payment) error
+	// CompletePayment records that a PENDING or EXPIRED payment was paid:
+	// status COMPLETED with the paid amount, fee, flag, channel reference and
+	// settlement time. It returns false, changing nothing, when the payment
+	// was COMPLETED or FAILED already, and a *DuplicateError with Key
+	// "channel_ref" when another payment holds that reference.
+	CompletePayment(ctx context.Context, transactionID string, paid, fee int64, flag, channelRef string, settleAt, at time.Time) (bool, error)
+	// ExpirePayment moves a PENDING payment to EXPIRED; false when it was not PENDING.
+	ExpirePayment(ctx context.Context, transactionID string, at time.Time) (bool, error)
+	// MarkPaymentSettled records a COMPLETED payment's settlement; false when
+	// it was settled already.
+	MarkPaymentSettled(ctx context.Context, transactionID string, at time.Time) (bool, error)
 
 	// InsertOutbox queues a message, due at its NextAttemptAt.
 	InsertOutbox(ctx context.Context, m OutboxMessage) error

@@ -26,10 +26,11 @@ const (
 
 // Merchant is a business that holds balances and owns apps.
 type Merchant struct {
-	ID        string
-	Name      string
-	Disabled  bool
-	CreatedAt time.Time
+	ID              string
+	Name            string
+	Disabled        bool
+	SettlementDelay time.Duration // how long collected money stays pending; 0 settles at once
+	CreatedAt       time.Time
 }
 
 // App is a merchant's API credential: dialect A requests name it by AppID and
@@ -153,4 +154,8 @@ type Event struct {
 	Remark        string    `json:"remark,omitempty"`
 	FailedCode    int       `json:"failedCode,omitempty"`
 	FailedMessage string    `json:"failedMessage,omitempty"`
+	// Payments only.
+	ChannelCode string `json:"channelCode,omitempty"`
+	PaidAmount  int64  `json:"paidAmount,omitempty"`
+	Flag        string `json:"flag,omitempty"`
 }

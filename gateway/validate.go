@@ -153,3 +153,77 @@ func CheckNotifyURL(field, v string) error {
 	}
 	return nil
 }
+
+// validatePayment checks a payment request field by field and returns its
+// channel.
+func validatePayment(r PaymentRequest) (PaymentChannel, error) {
+	if err := checkOrderID("mchOrderId", r.MchOrderID, true); err != nil {
+		return PaymentChannel{}, err
+	}
+	if r.CountryCode == "" {
+		return PaymentChannel{}, Errorf(KindInvalid, "countryCode", "is required")
+	}
+	country, ok := Countries[r.CountryCode]
+	if !ok || len(PaymentChannels(r.CountryCode)) == 0 {
+		return PaymentChannel{}, Errorf(KindCountry, "countryCode", "payments in %q are not opened", r.CountryCode)
+	}
+	if r.Currency == "" {
+		return PaymentChannel{}, Errorf(KindInvalid, "currency", "is required")
+	}
+	if r.Currency != country.Currency {
+		return PaymentChannel{}, Errorf(KindInvalid, "currency", "must be %s for countryCode %s, got %q", country.Currency, r.CountryCode, r.Currency)
+	}
+	if r.ChannelCode == "" {
+		return PaymentChannel{}, Errorf(KindInvalid, "channelCode", "is required")
+	}
+	ch, ok := FindPaymentChannel(r.CountryCode, r.ChannelCode)
+	if !ok || ch.Expiry == 0 {
+		return PaymentChannel{}, Errorf(KindChannelUnavailable, "channelCode", "%q is not a payment channel of %s for one-off orders", r.ChannelCode, r.CountryCode)
+	}
+	if r.ChannelType != "" && r.ChannelType != ch.Type {
+		return PaymentChannel{}, Errorf(KindInvalid, "channelType", "%s is a %s channel, not %s", ch.Code, ch.Type, r.ChannelType)
+	}
+	if r.Amount <= 0 {
+		return PaymentChannel{}, Errorf(KindAmount, "amount", "must be a positive number of minor units, got %d", r.Amount)
+	}
+	if r.Amount < ch.MinAmount || r.Amount > ch.MaxAmount {
+		return PaymentChannel{}, Errorf(KindAmount, "amount", "%d is outside %s's limits %d to %d (minor units of %s)", r.Amount, ch.Code, ch.MinAmount, ch.MaxAmount, r.Currency)
+	}
+	for _, f := range []struct {
+		name, v string
+		max     int
+	}{{"customerName", r.CustomerName, 64}, {"email", r.Email, 128}, {"terminalType", r.TerminalType, 16}, {"remark", r.Remark, 128}} {
+		if err := checkText(f.name, f.v, f.max); err != nil {
+			return PaymentChannel{}, err
+		}
+	}
+	if r.Email != "" && !looksLikeEmail(r.Email) {
+		return PaymentChannel{}, Errorf(KindInvalid, "email", "is not an email address")
+	}
+	if r.Mobile != "" && !isPhone(r.Mobile) {
+		return PaymentChannel{}, Errorf(KindInvalid, "mobile", "must be digits with an optional leading +, 7 to 16 long")
+	}
+	if err := CheckNotifyURL("notifyUrl", r.NotifyURL); err != nil {
+		return PaymentChannel{}, err
+	}
+	if err := CheckNotifyURL("redirectUrl", r.RedirectURL); err != nil {
+		return PaymentChannel{}, err
+	}
+	return ch, nil
+}
+
+func looksLikeEmail(s string) bool {
+	at := -1
+	for i := 0; i < len(s); i++ {
+		if s[i] == '@' {
+			if at >= 0 {
+				return false
+			}
+			at = i
+		}
+		if s[i] <= ' ' {
+			return false
+		}
+	}
+	return at > 0 && at < len(s)-3
+}

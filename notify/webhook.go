@@ -153,6 +153,7 @@ const timeLayout = "2006-01-02T15:04:05-07:00"
 // order, as the providers send them.
 type param struct {
 	Amount            int64  `json:"amount"`
+	ChannelCode       string `json:"channelCode,omitempty"` // payments
 	CountryCode       string `json:"countryCode"`
 	CreateTime        string `json:"createTime"`
 	Currency          string `json:"currency"`
@@ -160,7 +161,9 @@ type param struct {
 	FailedCode        int    `json:"failedCode,omitempty"`
 	FailedMessage     string `json:"failedMessage,omitempty"`
 	Fee               int64  `json:"fee"`
+	Flag              string `json:"flag,omitempty"` // payments: LATE, UNDERPAID, OVERPAID
 	MchOrderID        string `json:"mchOrderId"`
+	PaidAmount        int64  `json:"paidAmount,omitempty"` // payments
 	Remark            string `json:"remark,omitempty"`
 	ReturnTime        string `json:"returnTime"`
 	TransactionID     string `json:"transactionId"`
@@ -182,9 +185,10 @@ func EncodeParam(ev gateway.Event) ([]byte, error) {
 		return t.In(loc).Format(timeLayout)
 	}
 	return marshal(param{
-		Amount: ev.Amount, CountryCode: ev.CountryCode, CreateTime: at(ev.CreateTime), Currency: ev.Currency,
-		EventName: ev.Name, FailedCode: ev.FailedCode, FailedMessage: ev.FailedMessage, Fee: ev.Fee,
-		MchOrderID: ev.MchOrderID, Remark: ev.Remark, ReturnTime: at(ev.ReturnTime),
+		Amount: ev.Amount, ChannelCode: ev.ChannelCode, CountryCode: ev.CountryCode, CreateTime: at(ev.CreateTime),
+		Currency: ev.Currency, EventName: ev.Name, FailedCode: ev.FailedCode, FailedMessage: ev.FailedMessage,
+		Fee: ev.Fee, Flag: ev.Flag, MchOrderID: ev.MchOrderID, PaidAmount: ev.PaidAmount, Remark: ev.Remark,
+		ReturnTime:    at(ev.ReturnTime),
 		TransactionID: ev.TransactionID, TransactionStatus: string(ev.Status),
 	})
 }

@@ -328,3 +328,23 @@ func TestWebhookHonoursContext(t *testing.T) {
 		t.Fatalf("attempt = %+v, want a failure by the context's deadline", a)
 	}
 }
+
+func TestEncodeParamPayment(t *testing.T) {
+	t.Parallel()
+	ev := gateway.Event{
+		Name: "order.payment.success", Kind: "payment", TransactionID: "C1", MchOrderID: "M1", CountryCode: "ID",
+		Currency: "IDR", Amount: 50000, Fee: 500, Status: gateway.StatusCompleted, ChannelCode: "ID_BCA_VA",
+		PaidAmount: 49000, Flag: gateway.FlagUnderpaid,
+		CreateTime: time.Date(2026, 1, 1, 2, 0, 0, 0, time.UTC), ReturnTime: time.Date(2026, 1, 1, 2, 5, 0, 0, time.UTC),
+	}
+	got, err := EncodeParam(ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"amount":50000,"channelCode":"ID_BCA_VA","countryCode":"ID","createTime":"2026-01-01T09:00:00+07:00",` +
+		`"currency":"IDR","eventName":"order.payment.success","fee":500,"flag":"UNDERPAID","mchOrderId":"M1",` +
+		`"paidAmount":49000,"returnTime":"2026-01-01T09:05:00+07:00","transactionId":"C1","transactionStatus":"COMPLETED"}`
+	if string(got) != want {
+		t.Fatalf("EncodeParam =\n%s\nwant\n%s", got, want)
+	}
+}

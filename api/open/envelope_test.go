@@ -218,6 +218,34 @@ func TestParams(t *testing.T) {
 			t.Errorf("str(%s) error %v", field, err)
 		}
 	}
+	for _, tc := range []struct {
+		field string
+		want  time.Time
+		ok    bool
+	}{
+		{"n", time.UnixMilli(5), true},
+		{"str", time.UnixMilli(42), true},
+		{"zero", time.UnixMilli(0), true},
+		{"absent", time.Time{}, true},
+		{"null", time.Time{}, true},
+		{"neg", time.Time{}, false},
+		{"negstr", time.Time{}, false},
+		{"frac", time.Time{}, false},
+		{"exp", time.Time{}, false},
+		{"empty", time.Time{}, false},
+		{"space", time.Time{}, false},
+		{"bool", time.Time{}, false},
+		{"big", time.Time{}, false},
+	} {
+		got, err := p.instant(tc.field)
+		switch {
+		case tc.ok && (err != nil || !got.Equal(tc.want) || got.IsZero() != tc.want.IsZero()):
+			t.Errorf("instant(%s) = %v, %v; want %v", tc.field, got, err, tc.want)
+		case !tc.ok && (err == nil || codeOf(err) != codeParamError ||
+			err.Error() != tc.field+": must be milliseconds since the epoch, as a number or a string of digits"):
+			t.Errorf("instant(%s) error %v (code %d)", tc.field, err, codeOf(err))
+		}
+	}
 	for _, bad := range []string{`[]`, `"{}"`, `null`, `{`, ``, `{} {}`} {
 		if _, err := parseParams(bad); err == nil || err.Error() != "param: must be a JSON object" {
 			t.Errorf("parseParams(%q) = %v", bad, err)
@@ -279,6 +307,8 @@ func FuzzParams(f *testing.F) {
 		`{"amount":"0042","timestamp":1.5}`, `{"amount":-1}`, `{"amount":1e2}`,
 		`{"amount":92233720368547758070}`, `{"amount":null,"mchOrderId":7}`,
 		`{"mchOrderId":"\u00e9\ud800"}`, `[]`, `null`, `{"a":{"b":[1,2]}}`,
+		`{"expireTime":1700000600000,"amount":100}`, `{"expireTime":"1700000600000"}`,
+		`{"expireTime":"-1","timestamp":-1}`, `{"expireTime":1.7e12}`, `{"expireTime":""}`,
 	} {
 		f.Add(s)
 	}
@@ -299,8 +329,37 @@ func FuzzParams(f *testing.F) {
 		for field, raw := range p {
 			checkStr(t, p, field, raw)
 			checkAmount(t, p, field, raw)
+			checkInstant(t, p, field, raw)
 		}
 	})
+}
+
+// checkInstant reads field as milliseconds since the epoch: only unsigned
+// digits, as a number or a string, that fit an int64 are accepted, and a
+// malformed one is a 21002 that names the field.
+func checkInstant(t *testing.T, p params, field string, raw json.RawMessage) {
+	got, err := p.instant(field)
+	text := string(raw)
+	if raw[0] == '"' {
+		_ = json.Unmarshal(raw, &text)
+	}
+	n, ok := new(big.Int).SetString(text, 10)
+	valid := ok && text != "" && text[0] != '+' && text[0] != '-' && n.IsInt64()
+	switch {
+	case string(raw) == "null":
+		if err != nil || !got.IsZero() {
+			t.Fatalf("instant(%q) of null = %v, %v", field, got, err)
+		}
+	case err != nil:
+		if codeOf(err) != codeParamError || (field != "" && !strings.HasPrefix(err.Error(), field+": ")) {
+			t.Fatalf("instant(%q) error %v has code %d", field, err, codeOf(err))
+		}
+		if valid {
+			t.Fatalf("instant(%q) refused %s: %v", field, raw, err)
+		}
+	case !valid || !got.Equal(time.UnixMilli(n.Int64())):
+		t.Fatalf("instant(%q) = %v from %s", field, got, raw)
+	}
 }
 
 func checkStr(t *testing.T, p params, field string, raw json.RawMessage) {

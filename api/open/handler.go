@@ -49,10 +49,22 @@ type request struct {
 	pathCountry string // the alias path's country code; "" on the plain paths
 }
 
+// aliasCountries decides which countries serve an operation under an alias
+// path /open-api/{country}/...: those with channels of the operation's kind.
+type aliasCountries func(countryCode string) bool
+
+// The alias tables per kind of operation: payouts (not RU) and payments
+// (RU included).
+var (
+	payoutAliases  aliasCountries = func(cc string) bool { return len(gateway.PayoutChannels(cc)) > 0 }
+	paymentAliases aliasCountries = func(cc string) bool { return len(gateway.PaymentChannels(cc)) > 0 }
+)
+
 // NewHandler returns the Open API's HTTP handler over gw. Every route is a
 // POST under /open-api/; the disbursement routes are also served under
 // /open-api/{country}/ for the countries that have payouts (e.g.
-// /open-api/philippines/disbursement/transfer).
+// /open-api/philippines/disbursement/transfer), the payment routes for the
+// countries that have payments (e.g. /open-api/russia/payment/generate).
 func NewHandler(gw *gateway.Gateway, opts Options) http.Handler {
 	if opts.TimestampWindow <= 0 {
 		opts.TimestampWindow = 5 * time.Minute
@@ -68,26 +80,33 @@ func NewHandler(gw *gateway.Gateway, opts Options) http.Handler {
 	}
 	h := &handler{gw: gw, opts: opts, log: opts.Logger}
 	mux := http.NewServeMux()
-	for path, op := range map[string]operation{
-		"/disbursement/channel":  h.channels,
-		"/disbursement/transfer": h.transfer,
-		"/disbursement/check":    h.check,
+	for path, rt := range map[string]struct {
+		op      operation
+		aliases aliasCountries
+	}{
+		"/disbursement/channel":     {h.channels, payoutAliases},
+		"/disbursement/transfer":    {h.transfer, payoutAliases},
+		"/disbursement/check":       {h.check, payoutAliases},
+		"/payment/checkout/channel": {h.paymentChannels, paymentAliases},
+		"/payment/generate":         {h.generate, paymentAliases},
+		"/payment/query":            {h.query, paymentAliases},
 	} {
-		mux.Handle("POST /open-api"+path, h.serve(op))
-		mux.Handle("POST /open-api/{country}"+path, h.serve(op))
+		mux.Handle("POST /open-api"+path, h.serve(rt.op, nil))
+		mux.Handle("POST /open-api/{country}"+path, h.serve(rt.op, rt.aliases))
 	}
-	mux.Handle("POST /open-api/account/balance", h.serve(h.balance))
+	mux.Handle("POST /open-api/account/balance", h.serve(h.balance, nil))
 	mux.HandleFunc("/", h.notFound)
 	return mux
 }
 
-// serve runs one operation: authenticate, call, answer, log.
-func (h *handler) serve(op operation) http.Handler {
+// serve runs one operation: authenticate, call, answer, log. On an alias
+// path (aliases not nil) the path's country must be one aliases accepts.
+func (h *handler) serve(op operation, aliases aliasCountries) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		rq := &request{}
-		if name := r.PathValue("country"); name != "" {
-			c, ok := aliasCountry(name)
+		if aliases != nil {
+			c, ok := aliasCountry(r.PathValue("country"), aliases)
 			if !ok {
 				h.notFound(w, r)
 				return
@@ -121,11 +140,11 @@ func (h *handler) notFound(w http.ResponseWriter, r *http.Request) {
 	writeResponse(w, http.StatusNotFound, response{Code: codeParamError, Message: "unknown path " + r.URL.Path})
 }
 
-// aliasCountry finds the country of an alias path by name; only countries
-// with payout channels have aliases.
-func aliasCountry(name string) (gateway.Country, bool) {
+// aliasCountry finds the country of an alias path by name; only the
+// countries that aliases accepts have them.
+func aliasCountry(name string, aliases aliasCountries) (gateway.Country, bool) {
 	c, ok := gateway.CountryByName(name)
-	if !ok || len(gateway.PayoutChannels(c.Code)) == 0 {
+	if !ok || !aliases(c.Code) {
 		return gateway.Country{}, false
 	}
 	return c, true

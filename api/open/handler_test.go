@@ -13,20 +13,30 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kasir-gateway/kasir/channel/sim"
 	"github.com/kasir-gateway/kasir/client"
 	"github.com/kasir-gateway/kasir/gateway"
 	"github.com/kasir-gateway/kasir/store/storetest"
 )
 
-// testRouter routes every channel but PNB to a connector that leaves payouts
-// PENDING: these tests stop at the gateway's commit, before any channel.
-type testRouter struct{}
+// testRouter routes every payout channel but PNB to a connector that leaves
+// payouts PENDING: these tests stop at the gateway's commit, before any
+// channel. Payments go to the simulator, which makes the payData, for every
+// payment channel but PH_MAYA.
+type testRouter struct{ sim *sim.Sim }
 
 func (testRouter) Connector(channel string) (gateway.Connector, bool) {
 	if channel == "PNB" {
 		return nil, false
 	}
 	return pendingConnector{}, true
+}
+
+func (r testRouter) PaymentConnector(channel string) (gateway.PaymentConnector, bool) {
+	if channel == "PH_MAYA" {
+		return nil, false
+	}
+	return r.sim.PaymentConnector(channel)
 }
 
 type pendingConnector struct{}
@@ -65,12 +75,17 @@ func setup(t *testing.T, eng storetest.Engine) *bundle {
 	t.Helper()
 	ctx := context.Background()
 	log := slog.New(slog.DiscardHandler)
-	gw, err := gateway.New(ctx, eng.Open(t), testRouter{}, gateway.Options{Logger: log})
+	// The server starts first: the simulator's pay URLs carry its address.
+	mux := http.NewServeMux()
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	st := eng.Open(t)
+	router := testRouter{sim: sim.New(st, sim.Options{PublicURL: srv.URL, Logger: log})}
+	gw, err := gateway.New(ctx, st, router, gateway.Options{Logger: log})
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(NewHandler(gw, Options{Logger: log}))
-	t.Cleanup(srv.Close)
+	mux.Handle("/", NewHandler(gw, Options{Logger: log}))
 	b := &bundle{ctx: ctx, gw: gw, srv: srv}
 	b.merchant, b.app = b.newMerchant(t, "Toko Satu", nil)
 	b.c = client.New(srv.URL, b.app.AppID, merchantKey())

@@ -95,12 +95,13 @@ func (p params) amount(field string) (int64, error) {
 	return n, nil
 }
 
-// timestamp returns param.timestamp: milliseconds since the epoch, as a JSON
-// number or a string of digits.
-func (p params) timestamp() (time.Time, error) {
-	v, ok := p.raw("timestamp")
+// epochMillis reads a field holding milliseconds since the epoch, as a JSON
+// number or a string of digits. ok is false when the field is absent; err
+// (not yet a coded error: the callers choose the code) when it is malformed.
+func (p params) epochMillis(field string) (t time.Time, ok bool, err error) {
+	v, ok := p.raw(field)
 	if !ok {
-		return time.Time{}, gateway.Errorf(gateway.KindInvalid, "timestamp", "is required")
+		return time.Time{}, false, nil
 	}
 	text := string(v)
 	if v[0] == '"' && json.Unmarshal(v, &text) != nil {
@@ -108,10 +109,35 @@ func (p params) timestamp() (time.Time, error) {
 	}
 	ms, err := digits(text)
 	if err != nil {
+		return time.Time{}, true, err
+	}
+	return time.UnixMilli(ms), true, nil
+}
+
+// timestamp returns param.timestamp: milliseconds since the epoch, as a JSON
+// number or a string of digits.
+func (p params) timestamp() (time.Time, error) {
+	ts, ok, err := p.epochMillis("timestamp")
+	if !ok {
+		return time.Time{}, gateway.Errorf(gateway.KindInvalid, "timestamp", "is required")
+	}
+	if err != nil {
 		return time.Time{}, errorf(codeTimestampInvalid,
 			"timestamp: must be milliseconds since the epoch, as a number or a string of digits")
 	}
-	return time.UnixMilli(ms), nil
+	return ts, nil
+}
+
+// instant returns an optional time field given like timestamp, in
+// milliseconds since the epoch; the zero time when it is absent. A malformed
+// value is KindInvalid (21002), unlike a malformed timestamp.
+func (p params) instant(field string) (time.Time, error) {
+	t, _, err := p.epochMillis(field)
+	if err != nil {
+		return time.Time{}, gateway.Errorf(gateway.KindInvalid, field,
+			"must be milliseconds since the epoch, as a number or a string of digits")
+	}
+	return t, nil
 }
 
 // checkTimestamp refuses a request whose timestamp is missing, malformed or

@@ -31,23 +31,42 @@ import (
 
 // Options configures the simulator.
 type Options struct {
-	Delay  time.Duration // how long a transfer takes to settle
-	Poll   time.Duration // how often Run looks for settled transfers; default 100ms
-	Clock  gateway.Clock
-	Logger *slog.Logger
+	Delay time.Duration // how long a transfer takes to settle
+	// PublicURL is the gateway's address as customers reach it, for pay URLs
+	// of the hosted payment page.
+	PublicURL string
+	// MerchantName appears in QR payloads; default "KASIR SANDBOX".
+	MerchantName string
+	Poll         time.Duration // how often Run looks for settled transfers; default 100ms
+	Clock        gateway.Clock
+	Logger       *slog.Logger
+}
+
+// Results is how the simulator reports to the gateway, as a channel's
+// callbacks would.
+type Results interface {
+	gateway.Results
+	ApplyPaymentResult(ctx context.Context, transactionID string, r gateway.PaymentResult) error
+}
+
+// Storage is all the simulator keeps.
+type Storage interface {
+	Store
+	PaymentStore
 }
 
 // Sim is the simulator connector. It serves every channel of the catalog.
 type Sim struct {
-	store Store
-	opts  Options
+	store    Store
+	payments PaymentStore
+	opts     Options
 
 	mu      sync.Mutex
-	results gateway.Results
+	results Results
 }
 
 // New returns a simulator on store.
-func New(store Store, opts Options) *Sim {
+func New(store Storage, opts Options) *Sim {
 	if opts.Poll <= 0 {
 		opts.Poll = 100 * time.Millisecond
 	}
@@ -57,11 +76,17 @@ func New(store Store, opts Options) *Sim {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
-	return &Sim{store: store, opts: opts}
+	if opts.MerchantName == "" {
+		opts.MerchantName = "KASIR SANDBOX"
+	}
+	if opts.PublicURL == "" {
+		opts.PublicURL = "http://127.0.0.1:8080"
+	}
+	return &Sim{store: store, payments: store, opts: opts}
 }
 
 // SetResults tells the simulator where to report results (the gateway).
-func (s *Sim) SetResults(r gateway.Results) {
+func (s *Sim) SetResults(r Results) {
 	s.mu.Lock()
 	s.results = r
 	s.mu.Unlock()
@@ -163,7 +188,7 @@ func (s *Sim) Run(ctx context.Context) error {
 }
 
 // ReportDue settles what is due and reports every unreported final transfer
-// once; it returns how many it reported.
+// and every customer's payment once; it returns how many it reported.
 func (s *Sim) ReportDue(ctx context.Context) (int, error) {
 	s.mu.Lock()
 	results := s.results
@@ -171,12 +196,11 @@ func (s *Sim) ReportDue(ctx context.Context) (int, error) {
 	if results == nil {
 		return 0, nil
 	}
+	n, firstErr := s.reportPayments(ctx, results)
 	due, err := s.store.DueSimTransfers(ctx, s.opts.Clock.Now(), 100)
 	if err != nil {
-		return 0, fmt.Errorf("sim: %w", err)
+		return n, fmt.Errorf("sim: %w", err)
 	}
-	n := 0
-	var firstErr error
 	for _, t := range due {
 		// One transfer that cannot be reported must not hold up the others.
 		reported, err := s.report(ctx, results, t)

@@ -39,3 +39,25 @@ type Store interface {
 	// MarkSimReported records that the gateway was told of a final transfer.
 	MarkSimReported(ctx context.Context, transactionID string) error
 }
+
+// Payment is a customer's payment the simulated channel received, waiting
+// to be reported to the gateway as a callback.
+type Payment struct {
+	ID            string // the channel's reference of the payment
+	TransactionID string
+	Amount        int64
+	Reported      bool
+	CreatedAt     time.Time
+}
+
+// PaymentStore is the simulator's storage of customers' payments (table
+// sim_payments). store/postgres and store/sqlite implement it.
+type PaymentStore interface {
+	// InsertSimPayment records a customer's payment; a *gateway.DuplicateError
+	// with Key "sim_payment_id" for a reused ID.
+	InsertSimPayment(ctx context.Context, p Payment) error
+	// UnreportedSimPayments returns payments not yet reported, oldest first.
+	UnreportedSimPayments(ctx context.Context, limit int) ([]Payment, error)
+	// MarkSimPaymentReported records that the gateway was told of a payment.
+	MarkSimPaymentReported(ctx context.Context, id string) error
+}

@@ -27,6 +27,8 @@ type Config struct {
 	LogLevel        string
 	LogFormat       string // text or json
 	DBMaxConns      int    // PostgreSQL pool size
+	PublicURL       string // how customers reach the gateway, for pay URLs; default http://ADDR
+	Sandbox         bool   // the hosted payment page offers a "pay" button
 }
 
 func defaultConfig() Config {
@@ -41,6 +43,7 @@ func defaultConfig() Config {
 		LogLevel:        "info",
 		LogFormat:       "text",
 		DBMaxConns:      16,
+		Sandbox:         true,
 	}
 }
 
@@ -61,6 +64,8 @@ func (c *Config) bindServe(fs *flag.FlagSet) {
 	fs.DurationVar(&c.SimDelay, "sim-delay", c.SimDelay, "how long the simulator takes to settle a payout (KASIR_SIM_DELAY)")
 	fs.DurationVar(&c.TimestampWindow, "timestamp-window", c.TimestampWindow, "accepted skew of param.timestamp (KASIR_TIMESTAMP_WINDOW)")
 	fs.DurationVar(&c.ReconcileAfter, "reconcile-after", c.ReconcileAfter, "query the channel about payouts PENDING this long (KASIR_RECONCILE_AFTER)")
+	fs.StringVar(&c.PublicURL, "public-url", c.PublicURL, "the gateway's address as customers reach it, for pay URLs; default http://ADDR (KASIR_PUBLIC_URL)")
+	fs.BoolVar(&c.Sandbox, "sandbox", c.Sandbox, "the hosted payment page can pay orders through the simulator (KASIR_SANDBOX)")
 	fs.DurationVar(&c.NotFoundGrace, "not-found-grace", c.NotFoundGrace, "fail a payout its channel never received after this long (KASIR_NOT_FOUND_GRACE)")
 }
 

@@ -39,6 +39,9 @@ Usage:
   kasir notify resend --transaction-id ID
   kasir sim complete --transaction-id ID
   kasir sim fail --transaction-id ID [--code -10004]
+  kasir sim pay --transaction-id ID [--amount N]      pay a payment order as a customer would
+  kasir settle                                         move collected money whose settlement time has come to available
+  kasir merchant settlement --app APPID --delay 24h    how long collected money stays pending
   kasir listen [--addr 127.0.0.1:9000] [--dir notifications] [--fail N]
                                                        receive notifications as a merchant would (for development)
 
@@ -109,19 +112,22 @@ var commands map[string]command
 
 func init() {
 	commands = map[string]command{
-		"serve":           cmdServe,
-		"migrate":         cmdMigrate,
-		"merchant create": cmdMerchantCreate,
-		"fee set":         cmdFeeSet,
-		"balance credit":  cmdBalanceCredit,
-		"balance show":    cmdBalanceShow,
-		"keys platform":   cmdKeysPlatform,
-		"ledger check":    cmdLedgerCheck,
-		"notify list":     cmdNotifyList,
-		"notify resend":   cmdNotifyResend,
-		"sim complete":    cmdSimDecide(false),
-		"sim fail":        cmdSimDecide(true),
-		"listen":          cmdListen,
+		"serve":               cmdServe,
+		"migrate":             cmdMigrate,
+		"merchant create":     cmdMerchantCreate,
+		"fee set":             cmdFeeSet,
+		"balance credit":      cmdBalanceCredit,
+		"balance show":        cmdBalanceShow,
+		"keys platform":       cmdKeysPlatform,
+		"ledger check":        cmdLedgerCheck,
+		"notify list":         cmdNotifyList,
+		"notify resend":       cmdNotifyResend,
+		"sim complete":        cmdSimDecide(false),
+		"sim fail":            cmdSimDecide(true),
+		"listen":              cmdListen,
+		"sim pay":             cmdSimPay,
+		"settle":              cmdSettle,
+		"merchant settlement": cmdMerchantSettlement,
 	}
 }
 

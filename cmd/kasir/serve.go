@@ -15,6 +15,7 @@ import (
 	"github.com/kasir-gateway/kasir/gateway"
 	"github.com/kasir-gateway/kasir/keys"
 	"github.com/kasir-gateway/kasir/notify"
+	"github.com/kasir-gateway/kasir/web/checkout"
 )
 
 // Server is a running gateway: the API listener, the outbox dispatcher, the
@@ -57,7 +58,19 @@ func StartServer(ctx context.Context, cfg Config, log *slog.Logger) (*Server, er
 		return nil, err
 	}
 	s.metrics = newMetrics(s.store)
-	s.sim = sim.New(s.store, sim.Options{Delay: cfg.SimDelay, Logger: log})
+	if s.ln, err = net.Listen("tcp", cfg.Addr); err != nil {
+		return nil, err
+	}
+	defer func() {
+		if !ok {
+			s.ln.Close()
+		}
+	}()
+	publicURL := cfg.PublicURL
+	if publicURL == "" {
+		publicURL = "http://" + s.ln.Addr().String()
+	}
+	s.sim = sim.New(s.store, sim.Options{Delay: cfg.SimDelay, Logger: log, PublicURL: publicURL})
 	var disp *notify.Dispatcher
 	s.gw, err = gateway.New(ctx, s.store, s.sim, gateway.Options{
 		Logger:   log,
@@ -77,6 +90,11 @@ func StartServer(ctx context.Context, cfg Config, log *slog.Logger) (*Server, er
 
 	mux := http.NewServeMux()
 	mux.Handle("/open-api/", open.NewHandler(s.gw, open.Options{TimestampWindow: cfg.TimestampWindow, Logger: log}))
+	pay := &checkout.Handler{Payments: s.store, Logger: log}
+	if cfg.Sandbox {
+		pay.Payer = s.sim
+	}
+	pay.Register(mux)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
 	mux.HandleFunc("GET /readyz", s.ready)
 	mux.Handle("GET /metrics", s.metrics.handler())
@@ -88,16 +106,13 @@ func StartServer(ctx context.Context, cfg Config, log *slog.Logger) (*Server, er
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	if s.ln, err = net.Listen("tcp", cfg.Addr); err != nil {
-		return nil, err
-	}
 	ok = true
 
 	loops, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	s.cancel = cancel
 	s.goLoop(func() { s.disp.Run(loops) })
 	s.goLoop(func() { s.sim.Run(loops) })
-	s.goLoop(func() { s.reconcileLoop(loops) })
+	s.goLoop(func() { s.maintenanceLoop(loops) })
 	s.goLoop(func() {
 		if err := s.http.Serve(s.ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			log.Error("http serve", "err", err)
@@ -133,13 +148,15 @@ func (s *Server) submit(ctx context.Context, m gateway.OutboxMessage) gateway.De
 	return gateway.DeliveryAttempt{OK: true, Response: "submitted"}
 }
 
-func (s *Server) reconcileLoop(ctx context.Context) {
+// maintenanceLoop runs the periodic jobs: the reconciler, the expiry of
+// unpaid payments, and settlement of collected money.
+func (s *Server) maintenanceLoop(ctx context.Context) {
 	every := s.cfg.ReconcileAfter / 4
 	if every < 100*time.Millisecond {
 		every = 100 * time.Millisecond
 	}
-	if every > 15*time.Second {
-		every = 15 * time.Second
+	if every > 5*time.Second {
+		every = 5 * time.Second
 	}
 	t := time.NewTicker(every)
 	defer t.Stop()
@@ -149,10 +166,15 @@ func (s *Server) reconcileLoop(ctx context.Context) {
 			return
 		case <-t.C:
 		}
-		if n, err := s.gw.Reconcile(ctx, 100); err != nil && ctx.Err() == nil {
-			s.log.Warn("reconcile", "err", err)
-		} else if n > 0 {
-			s.log.Info("reconciled payouts", "settled", n)
+		for _, job := range []struct {
+			name string
+			run  func(context.Context, int) (int, error)
+		}{{"reconcile", s.gw.Reconcile}, {"expire payments", s.gw.ExpirePayments}, {"settle payments", s.gw.SettlePayments}} {
+			if n, err := job.run(ctx, 100); err != nil && ctx.Err() == nil {
+				s.log.Warn(job.name, "err", err)
+			} else if n > 0 {
+				s.log.Info(job.name, "count", n)
+			}
 		}
 	}
 }

@@ -17,6 +17,7 @@ type store interface {
 	gateway.Store
 	notify.Store
 	sim.Store
+	sim.PaymentStore
 	keys.SecretStore
 	Migrate(ctx context.Context) error
 }

@@ -5,19 +5,20 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/kasir-gateway/kasir/gateway"
 )
 
-// CreateMerchant inserts the merchant and its first app; a
-// *gateway.DuplicateError with Key "merchant_id" or "app_id" when either
-// exists.
+// CreateMerchant inserts the merchant, its settlement delay to the
+// millisecond, and its first app; a *gateway.DuplicateError with Key
+// "merchant_id" or "app_id" when either exists.
 func (t *tx) CreateMerchant(ctx context.Context, m gateway.Merchant, app gateway.App) error {
 	_, err := t.db.Exec(ctx, `
-		INSERT INTO merchants (id, name, disabled, created_at) VALUES ($1, $2, $3, $4)`,
-		m.ID, m.Name, m.Disabled, m.CreatedAt)
+		INSERT INTO merchants (id, name, disabled, settlement_delay_ms, created_at) VALUES ($1, $2, $3, $4, $5)`,
+		m.ID, m.Name, m.Disabled, m.SettlementDelay.Milliseconds(), m.CreatedAt)
 	if err != nil {
 		return translate("create merchant", err)
 	}
@@ -56,11 +57,15 @@ func (t *tx) SetFee(ctx context.Context, f gateway.Fee) error {
 
 func (q queries) GetMerchant(ctx context.Context, merchantID string) (gateway.Merchant, error) {
 	var m gateway.Merchant
+	var delayMS int64
 	err := q.db.QueryRow(ctx, `
-		SELECT id, name, disabled, created_at FROM merchants WHERE id = $1`,
-		merchantID).Scan(&m.ID, &m.Name, &m.Disabled, &m.CreatedAt)
-	m.CreatedAt = m.CreatedAt.UTC()
-	return m, translate("get merchant", err)
+		SELECT id, name, disabled, settlement_delay_ms, created_at FROM merchants WHERE id = $1`,
+		merchantID).Scan(&m.ID, &m.Name, &m.Disabled, &delayMS, &m.CreatedAt)
+	if err != nil {
+		return gateway.Merchant{}, translate("get merchant", err)
+	}
+	m.SettlementDelay, m.CreatedAt = time.Duration(delayMS)*time.Millisecond, m.CreatedAt.UTC()
+	return m, nil
 }
 
 func (q queries) GetApp(ctx context.Context, appID string) (gateway.App, error) {

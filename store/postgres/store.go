@@ -28,6 +28,7 @@ var (
 	_ gateway.Tx       = (*tx)(nil)
 	_ notify.Store     = (*Store)(nil)
 	_ sim.Store        = (*Store)(nil)
+	_ sim.PaymentStore = (*Store)(nil)
 	_ keys.SecretStore = (*Store)(nil)
 	_ dbtx             = (*pgxpool.Pool)(nil)
 	_ dbtx             = (pgx.Tx)(nil)
@@ -180,6 +181,14 @@ func duplicateKey(constraint string) string {
 		return "idempotency_id"
 	case "payouts_pkey":
 		return "transaction_id"
+	case "payments_app_id_mch_order_id_key":
+		return "mch_order_id"
+	case "payments_pkey":
+		return "transaction_id"
+	case "payments_channel_code_channel_ref_key":
+		return "channel_ref"
+	case "sim_payments_pkey":
+		return "sim_payment_id"
 	case "apps_pkey":
 		return "app_id"
 	case "merchants_pkey":

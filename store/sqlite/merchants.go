@@ -6,17 +6,18 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/kasir-gateway/kasir/gateway"
 )
 
-// CreateMerchant inserts the merchant and its first app; a
-// *gateway.DuplicateError with Key "merchant_id" or "app_id" when either
-// exists.
+// CreateMerchant inserts the merchant, its settlement delay to the
+// millisecond, and its first app; a *gateway.DuplicateError with Key
+// "merchant_id" or "app_id" when either exists.
 func (t *tx) CreateMerchant(ctx context.Context, m gateway.Merchant, app gateway.App) error {
 	_, err := t.db.ExecContext(ctx, `
-		INSERT INTO merchants (id, name, disabled, created_at) VALUES (?1, ?2, ?3, ?4)`,
-		m.ID, m.Name, boolInt(m.Disabled), ms(m.CreatedAt))
+		INSERT INTO merchants (id, name, disabled, settlement_delay_ms, created_at) VALUES (?1, ?2, ?3, ?4, ?5)`,
+		m.ID, m.Name, boolInt(m.Disabled), m.SettlementDelay.Milliseconds(), ms(m.CreatedAt))
 	if err != nil {
 		return translate("create merchant", err)
 	}
@@ -55,14 +56,14 @@ func (t *tx) SetFee(ctx context.Context, f gateway.Fee) error {
 
 func (q queries) GetMerchant(ctx context.Context, merchantID string) (gateway.Merchant, error) {
 	var m gateway.Merchant
-	var created int64
+	var delayMS, created int64
 	err := q.db.QueryRowContext(ctx, `
-		SELECT id, name, disabled, created_at FROM merchants WHERE id = ?1`,
-		merchantID).Scan(&m.ID, &m.Name, &m.Disabled, &created)
+		SELECT id, name, disabled, settlement_delay_ms, created_at FROM merchants WHERE id = ?1`,
+		merchantID).Scan(&m.ID, &m.Name, &m.Disabled, &delayMS, &created)
 	if err != nil {
 		return gateway.Merchant{}, translate("get merchant", err)
 	}
-	m.CreatedAt = fromMS(created)
+	m.SettlementDelay, m.CreatedAt = time.Duration(delayMS)*time.Millisecond, fromMS(created)
 	return m, nil
 }
 

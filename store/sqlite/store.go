@@ -32,6 +32,7 @@ var (
 	_ gateway.Tx       = (*tx)(nil)
 	_ notify.Store     = (*Store)(nil)
 	_ sim.Store        = (*Store)(nil)
+	_ sim.PaymentStore = (*Store)(nil)
 	_ keys.SecretStore = (*Store)(nil)
 	_ dbtx             = (*sql.DB)(nil)
 	_ dbtx             = (*sql.Tx)(nil)
@@ -203,6 +204,14 @@ func duplicateKey(msg string) string {
 		return "idempotency_id"
 	case "payouts.transaction_id":
 		return "transaction_id"
+	case "payments.app_id, payments.mch_order_id":
+		return "mch_order_id"
+	case "payments.transaction_id":
+		return "transaction_id"
+	case "payments.channel_code, payments.channel_ref":
+		return "channel_ref"
+	case "sim_payments.id":
+		return "sim_payment_id"
 	case "apps.app_id":
 		return "app_id"
 	case "merchants.id":

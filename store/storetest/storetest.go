@@ -30,6 +30,7 @@ type Store interface {
 	gateway.Store
 	notify.Store
 	sim.Store
+	sim.PaymentStore
 	keys.SecretStore
 }
 

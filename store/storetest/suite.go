@@ -16,7 +16,7 @@ import (
 // Run runs the conformance suite against the stores open returns. Every
 // subtest opens a store of its own and runs in parallel with the others.
 func Run(t *testing.T, open func(t testing.TB) Store) {
-	groups := [][]test{merchantTests, txTests, payoutTests, ledgerTests, outboxTests, miscTests}
+	groups := [][]test{merchantTests, txTests, payoutTests, paymentTests, paymentListTests, ledgerTests, outboxTests, miscTests}
 	for _, group := range groups {
 		for _, tc := range group {
 			t.Run(tc.name, func(t *testing.T) {
@@ -129,7 +129,8 @@ func execRaw(t *testing.T, s Store, query string) {
 var merchantTests = []test{
 	{"MerchantCreateGet", func(t *testing.T, s Store) {
 		ctx := t.Context()
-		m := gateway.Merchant{ID: uniq("M"), Name: "Warung Sari", Disabled: true, CreatedAt: t0}
+		m := gateway.Merchant{ID: uniq("M"), Name: "Warung Sari", Disabled: true, SettlementDelay: 36 * time.Hour,
+			CreatedAt: t0}
 		app := gateway.App{AppID: uniq("app"), MerchantID: m.ID, PublicKeyPEM: "pem", NotifyURL: "https://n.example/",
 			IPAllowlist: []string{"10.0.0.0/8", "192.0.2.7"}, Disabled: true, CreatedAt: t0.Add(time.Second)}
 		mustTx(t, s, func(tx gateway.Tx) error { return tx.CreateMerchant(ctx, m, app) })

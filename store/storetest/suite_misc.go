@@ -88,6 +88,43 @@ var miscTests = []test{
 		}
 		wantErr(t, "MarkSimReported(unknown)", s.MarkSimReported(ctx, "D-unknown"), gateway.ErrNotFound)
 	}},
+	{"SimPayments", func(t *testing.T, s Store) {
+		ctx := t.Context()
+		insert := func(p sim.Payment) error { return s.InsertSimPayment(ctx, p) }
+		b := sim.Payment{ID: "SP-b", TransactionID: "C1", Amount: 25000, CreatedAt: t0}
+		a := sim.Payment{ID: "SP-a", TransactionID: "C2", Amount: 100, CreatedAt: t0} // ties with b, sorts first
+		c := sim.Payment{ID: "SP-0", TransactionID: "C1", Amount: 5000, CreatedAt: t0.Add(time.Second)}
+		old := sim.Payment{ID: "SP-z", TransactionID: "C3", Amount: 7, CreatedAt: t0.Add(-time.Second)}
+		done := sim.Payment{ID: "SP-done", TransactionID: "C4", Amount: 1, Reported: true, CreatedAt: t0.Add(-time.Hour)}
+		for _, p := range []sim.Payment{b, a, c, old, done} {
+			if err := insert(p); err != nil {
+				t.Fatalf("InsertSimPayment(%s): %v", p.ID, err)
+			}
+		}
+		dup := a
+		dup.TransactionID, dup.Amount = "C9", 9
+		wantDuplicate(t, "same sim payment id", insert(dup), "sim_payment_id")
+
+		unreported := func(limit int) []sim.Payment {
+			t.Helper()
+			ps, err := s.UnreportedSimPayments(ctx, limit)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return ps
+		}
+		same(t, "unreported, oldest first", unreported(10), []sim.Payment{old, a, b, c})
+		same(t, "unreported, limited", unreported(2), []sim.Payment{old, a})
+		if err := s.MarkSimPaymentReported(ctx, "SP-a"); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.MarkSimPaymentReported(ctx, "SP-a"); err != nil {
+			t.Errorf("MarkSimPaymentReported again: %v", err)
+		}
+		same(t, "unreported after a report", unreported(10), []sim.Payment{old, b, c})
+		wantErr(t, "MarkSimPaymentReported(unknown)", s.MarkSimPaymentReported(ctx, "SP-unknown"), gateway.ErrNotFound)
+		wantDuplicate(t, "a reported payment's id", insert(dup), "sim_payment_id")
+	}},
 	{"Secrets", func(t *testing.T, s Store) {
 		ctx := t.Context()
 		_, err := s.GetSecret(ctx, "none")
