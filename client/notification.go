@@ -45,6 +45,15 @@ type Notification struct {
 	PaidAmount        int64           `json:"paidAmount,omitempty"`
 	Flag              string          `json:"flag,omitempty"`
 	Raw               json.RawMessage `json:"-"`
+
+	// Refunds (payment.refund.*) carry these instead of transactionId,
+	// mchOrderId, amount, fee and transactionStatus. Amounts are minor units.
+	RefundTransactionID   string `json:"refundTransactionId,omitempty"`
+	MchRefundOrderID      string `json:"mchRefundOrderId,omitempty"`
+	OriginalTransactionID string `json:"originalTransactionId,omitempty"`
+	RefundAmount          int64  `json:"refundAmount,omitempty"`
+	FeeRefunded           int64  `json:"feeRefunded,omitempty"`
+	RefundStatus          string `json:"refundStatus,omitempty"`
 }
 
 // Notification errors. VerifyNotification wraps one of them.

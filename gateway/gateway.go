@@ -46,6 +46,10 @@ type Config struct {
 	// PaymentExpiry overrides the default lifetime of dynamic payment orders
 	// per channelType (QR, EWALLET, ...); a request's expireTime wins over both.
 	PaymentExpiry map[string]time.Duration
+	// RefundFee says what happens to a payment's fee when it is refunded:
+	// RefundFeeKeep (the default; the platform keeps it) or RefundFeeRefund
+	// (the merchant gets the refunded share of it back).
+	RefundFee string
 }
 
 // DefaultConfig returns the defaults.

@@ -164,16 +164,8 @@ func (g *Gateway) ApplyPaymentResult(ctx context.Context, transactionID string, 
 			return err
 		}
 		p.Status = StatusCompleted
-		if err := tx.PostEntry(ctx, collectEntry(p, now)); err != nil {
-			return err
-		}
-		if m.SettlementDelay == 0 {
-			if err := settlePayment(ctx, tx, p, now); err != nil {
-				return err
-			}
-		}
 		applied = true
-		return g.queuePaymentEvent(ctx, tx, p, "order.payment.success", now)
+		return g.bookCollection(ctx, tx, p, m.SettlementDelay, "order.payment.success", now)
 	})
 	if err != nil {
 		return fmt.Errorf("gateway: apply payment to %s: %w", transactionID, err)
@@ -195,6 +187,21 @@ func paymentFlag(p Payment) string {
 		return FlagOverpaid
 	}
 	return ""
+}
+
+// bookCollection books a payment stored COMPLETED: its collect entry, its
+// settlement at once when the merchant's delay is 0, and the merchant's
+// notification event.
+func (g *Gateway) bookCollection(ctx context.Context, tx Tx, p Payment, delay time.Duration, event string, now time.Time) error {
+	if err := tx.PostEntry(ctx, collectEntry(p, now)); err != nil {
+		return err
+	}
+	if delay == 0 {
+		if err := settlePayment(ctx, tx, p, now); err != nil {
+			return err
+		}
+	}
+	return g.queuePaymentEvent(ctx, tx, p, event, now)
 }
 
 // collectEntry books a paid payment: the channel's clearing account gives the

@@ -22,7 +22,8 @@ type Payment struct {
 	TransactionID string // "C..."
 	AppID         string
 	MerchantID    string
-	MchOrderID    string
+	MchOrderID    string // for a payment into a static code, the code's
+	StaticCodeID  string // the static code paid into; "" for a dynamic order
 	CountryCode   string
 	Currency      string
 	Amount        int64 // ordered, minor units

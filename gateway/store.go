@@ -25,6 +25,9 @@ type Store interface {
 
 // Reader holds the queries that may run inside or outside a transaction.
 type Reader interface {
+	RefundReader
+	ReportReader
+	StaticReader
 	GetMerchant(ctx context.Context, merchantID string) (Merchant, error)
 	GetApp(ctx context.Context, appID string) (App, error)
 	// FindFee returns the merchant's fee for the channel, else its default
@@ -59,6 +62,8 @@ type Reader interface {
 // Tx is a store transaction.
 type Tx interface {
 	Reader
+	RefundTx
+	StaticTx
 	CreateMerchant(ctx context.Context, m Merchant, app App) error
 	UpdateApp(ctx context.Context, app App) error
 	SetFee(ctx context.Context, fee Fee) error

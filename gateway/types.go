@@ -158,4 +158,8 @@ type Event struct {
 	ChannelCode string `json:"channelCode,omitempty"`
 	PaidAmount  int64  `json:"paidAmount,omitempty"`
 	Flag        string `json:"flag,omitempty"`
+	// Refunds only (Kind "refund"): TransactionID is the refund's,
+	// MchOrderID the mchRefundOrderId and Amount the refund amount.
+	OriginalTransactionID string `json:"originalTransactionId,omitempty"`
+	FeeRefunded           int64  `json:"feeRefunded,omitempty"`
 }

@@ -184,6 +184,9 @@ func EncodeParam(ev gateway.Event) ([]byte, error) {
 		}
 		return t.In(loc).Format(timeLayout)
 	}
+	if ev.Kind == "refund" {
+		return marshal(refundParam(ev, at))
+	}
 	return marshal(param{
 		Amount: ev.Amount, ChannelCode: ev.ChannelCode, CountryCode: ev.CountryCode, CreateTime: at(ev.CreateTime),
 		Currency: ev.Currency, EventName: ev.Name, FailedCode: ev.FailedCode, FailedMessage: ev.FailedMessage,

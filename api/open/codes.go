@@ -29,6 +29,20 @@ const (
 	codeCountry             = 21017
 	codePayMethod           = 21019
 	codeAmount              = 21021
+	codeNotAllowedCancel    = 21025
+	codeClosed              = 21028
+)
+
+// Refund response codes. The providers list 21401-21409 as refund errors
+// without their meanings; these are Kasir's (docs/API.md). 21407-21409 are
+// reserved.
+const (
+	codeRefundNotFound      = 21401 // original transaction not found (for this app)
+	codeRefundNotRefundable = 21402 // not COMPLETED, or its channel does not refund
+	codeRefundAmount        = 21403 // refundAmount missing or not a positive amount
+	codeRefundExceeds       = 21404 // more than what is left to refund
+	codeRefundDuplicate     = 21405 // mchRefundOrderId already used
+	codeRefundUnknown       = 21406 // no such refund
 )
 
 // kindCode is how one gateway.Kind is answered. An empty message means the
@@ -55,6 +69,14 @@ var kindCodes = map[gateway.Kind]kindCode{
 	gateway.KindMerchantUnavailable: {codeMerchantUnavailable, http.StatusOK, ""},
 	gateway.KindUnavailable:         {codeServerError, http.StatusServiceUnavailable, ""},
 	gateway.KindInternal:            {codeServerError, http.StatusInternalServerError, "internal error"},
+	gateway.KindCancelNotAllowed:    {codeNotAllowedCancel, http.StatusOK, ""},
+	gateway.KindCodeClosed:          {codeClosed, http.StatusOK, ""},
+	gateway.KindRefundNotFound:      {codeRefundNotFound, http.StatusOK, ""},
+	gateway.KindRefundNotRefundable: {codeRefundNotRefundable, http.StatusOK, ""},
+	gateway.KindRefundAmount:        {codeRefundAmount, http.StatusOK, ""},
+	gateway.KindRefundExceeds:       {codeRefundExceeds, http.StatusOK, ""},
+	gateway.KindRefundDuplicate:     {codeRefundDuplicate, http.StatusOK, ""},
+	gateway.KindRefundUnknown:       {codeRefundUnknown, http.StatusOK, "refund not found"},
 }
 
 // apiError is an answer the envelope gives on its own, for the codes that have

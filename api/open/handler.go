@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/kasir-gateway/kasir/gateway"
+	"github.com/kasir-gateway/kasir/reports"
 )
 
 // Options are NewHandler's settings; zero fields take the defaults.
@@ -27,6 +28,9 @@ type Options struct {
 	// Logger receives a Debug record per request and an Error record per
 	// internal error. Default slog.Default().
 	Logger *slog.Logger
+	// Reports issues the links of /open-api/report/download; without it
+	// that operation answers 21000.
+	Reports *reports.Service
 }
 
 // handler serves dialect A over one gateway.
@@ -80,23 +84,43 @@ func NewHandler(gw *gateway.Gateway, opts Options) http.Handler {
 	}
 	h := &handler{gw: gw, opts: opts, log: opts.Logger}
 	mux := http.NewServeMux()
-	for path, rt := range map[string]struct {
-		op      operation
-		aliases aliasCountries
-	}{
+	for path, rt := range h.routes() {
+		mux.Handle("POST /open-api"+path, h.serve(rt.op, nil))
+		if rt.aliases != nil {
+			mux.Handle("POST /open-api/{country}"+path, h.serve(rt.op, rt.aliases))
+		}
+	}
+	mux.HandleFunc("/", h.notFound)
+	return mux
+}
+
+// route is one Open API operation; aliases, when set, also serves it under
+// /open-api/{country}/ for the countries aliases accepts.
+type route struct {
+	op      operation
+	aliases aliasCountries
+}
+
+// routes is every operation, by path under /open-api. The OpenAPI document
+// (openapi.go) lists the same paths; a test keeps the two equal.
+func (h *handler) routes() map[string]route {
+	return map[string]route{
+		"/account/balance":          {h.balance, nil},
+		"/report/download":          {h.reportDownload, nil},
 		"/disbursement/channel":     {h.channels, payoutAliases},
 		"/disbursement/transfer":    {h.transfer, payoutAliases},
 		"/disbursement/check":       {h.check, payoutAliases},
 		"/payment/checkout/channel": {h.paymentChannels, paymentAliases},
 		"/payment/generate":         {h.generate, paymentAliases},
 		"/payment/query":            {h.query, paymentAliases},
-	} {
-		mux.Handle("POST /open-api"+path, h.serve(rt.op, nil))
-		mux.Handle("POST /open-api/{country}"+path, h.serve(rt.op, rt.aliases))
+		"/payment/refund":           {h.refund, paymentAliases},
+		"/refund/payments":          {h.refundList, paymentAliases},
+		"/refund/channel":           {h.refundChannels, paymentAliases},
+		"/static/payment/code":      {h.staticCreate, staticAliases},
+		"/static/payment/detail":    {h.staticDetail, staticAliases},
+		"/static/payment/list":      {h.staticList, staticAliases},
+		"/static/code/cancel":       {h.staticCancel, staticAliases},
 	}
-	mux.Handle("POST /open-api/account/balance", h.serve(h.balance, nil))
-	mux.HandleFunc("/", h.notFound)
-	return mux
 }
 
 // serve runs one operation: authenticate, call, answer, log. On an alias

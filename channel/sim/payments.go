@@ -78,14 +78,19 @@ func (s *Sim) Pay(ctx context.Context, transactionID string, amount int64) (stri
 	if amount <= 0 {
 		return "", errors.New("sim: amount must be positive")
 	}
-	b := make([]byte, 8)
-	rand.Read(b)
-	id := "SIMPAY" + strings.ToUpper(hex.EncodeToString(b))
+	id := simPaymentID()
 	err := s.payments.InsertSimPayment(ctx, Payment{ID: id, TransactionID: transactionID, Amount: amount, CreatedAt: s.opts.Clock.Now()})
 	if err != nil {
 		return "", fmt.Errorf("sim: %w", err)
 	}
 	return id, nil
+}
+
+// simPaymentID makes the channel's reference of a customer's payment.
+func simPaymentID() string {
+	b := make([]byte, 8)
+	rand.Read(b)
+	return "SIMPAY" + strings.ToUpper(hex.EncodeToString(b))
 }
 
 // reportPayments tells the gateway of customers' payments not yet
@@ -98,7 +103,12 @@ func (s *Sim) reportPayments(ctx context.Context, results Results) (int, error) 
 	n := 0
 	var firstErr error
 	for _, p := range due {
-		err := results.ApplyPaymentResult(ctx, p.TransactionID, gateway.PaymentResult{PaidAmount: p.Amount, ChannelRef: p.ID, At: p.CreatedAt})
+		var err error
+		if p.StaticCodeID != "" {
+			err = s.applyStaticPayment(ctx, results, p)
+		} else {
+			err = results.ApplyPaymentResult(ctx, p.TransactionID, gateway.PaymentResult{PaidAmount: p.Amount, ChannelRef: p.ID, At: p.CreatedAt})
+		}
 		if errors.Is(err, gateway.ErrNotFound) {
 			s.opts.Logger.Warn("sim: payment for an unknown order; dropped", "transactionId", p.TransactionID)
 			err = nil

@@ -15,6 +15,9 @@
 //	         answer "no such transaction" and the gateway fails the payout
 //	         with -10006 after its not-found grace period
 //	anything else completes
+//
+// Refunds complete after the delay, unless their reason contains SIMFAIL:
+// those fail with -10009 "Channel Refund Failed".
 package sim
 
 import (
@@ -40,6 +43,9 @@ type Options struct {
 	Poll         time.Duration // how often Run looks for settled transfers; default 100ms
 	Clock        gateway.Clock
 	Logger       *slog.Logger
+	// StaticCodes answers whether a static code takes a payment, for
+	// PayStatic; default the Results when they can (the gateway).
+	StaticCodes StaticCodes
 }
 
 // Results is how the simulator reports to the gateway, as a channel's
@@ -47,18 +53,22 @@ type Options struct {
 type Results interface {
 	gateway.Results
 	ApplyPaymentResult(ctx context.Context, transactionID string, r gateway.PaymentResult) error
+	ApplyRefundResult(ctx context.Context, refundTransactionID string, r gateway.ChannelResult) error
+	ApplyStaticPayment(ctx context.Context, codeID string, amount int64, channelRef string) error
 }
 
 // Storage is all the simulator keeps.
 type Storage interface {
 	Store
 	PaymentStore
+	RefundStore
 }
 
 // Sim is the simulator connector. It serves every channel of the catalog.
 type Sim struct {
 	store    Store
 	payments PaymentStore
+	refunds  RefundStore
 	opts     Options
 
 	mu      sync.Mutex
@@ -82,7 +92,7 @@ func New(store Storage, opts Options) *Sim {
 	if opts.PublicURL == "" {
 		opts.PublicURL = "http://127.0.0.1:8080"
 	}
-	return &Sim{store: store, payments: store, opts: opts}
+	return &Sim{store: store, payments: store, refunds: store, opts: opts}
 }
 
 // SetResults tells the simulator where to report results (the gateway).
@@ -197,6 +207,10 @@ func (s *Sim) ReportDue(ctx context.Context) (int, error) {
 		return 0, nil
 	}
 	n, firstErr := s.reportPayments(ctx, results)
+	m, err := s.reportRefunds(ctx, results)
+	if n += m; firstErr == nil {
+		firstErr = err
+	}
 	due, err := s.store.DueSimTransfers(ctx, s.opts.Clock.Now(), 100)
 	if err != nil {
 		return n, fmt.Errorf("sim: %w", err)

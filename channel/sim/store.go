@@ -44,7 +44,8 @@ type Store interface {
 // to be reported to the gateway as a callback.
 type Payment struct {
 	ID            string // the channel's reference of the payment
-	TransactionID string
+	TransactionID string // the dynamic order paid; "" for a static code's payment
+	StaticCodeID  string // the static code paid into; "" for a dynamic order
 	Amount        int64
 	Reported      bool
 	CreatedAt     time.Time

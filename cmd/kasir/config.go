@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/kasir-gateway/kasir/gateway"
 )
 
 // Config is every setting of kasir, filled from flags and KASIR_*
@@ -29,6 +31,7 @@ type Config struct {
 	DBMaxConns      int    // PostgreSQL pool size
 	PublicURL       string // how customers reach the gateway, for pay URLs; default http://ADDR
 	Sandbox         bool   // the hosted payment page offers a "pay" button
+	RefundFee       string // "keep" or "refund": what happens to a refunded payment's fee
 }
 
 func defaultConfig() Config {
@@ -44,6 +47,7 @@ func defaultConfig() Config {
 		LogFormat:       "text",
 		DBMaxConns:      16,
 		Sandbox:         true,
+		RefundFee:       gateway.RefundFeeKeep,
 	}
 }
 
@@ -66,6 +70,7 @@ func (c *Config) bindServe(fs *flag.FlagSet) {
 	fs.DurationVar(&c.ReconcileAfter, "reconcile-after", c.ReconcileAfter, "query the channel about payouts PENDING this long (KASIR_RECONCILE_AFTER)")
 	fs.StringVar(&c.PublicURL, "public-url", c.PublicURL, "the gateway's address as customers reach it, for pay URLs; default http://ADDR (KASIR_PUBLIC_URL)")
 	fs.BoolVar(&c.Sandbox, "sandbox", c.Sandbox, "the hosted payment page can pay orders through the simulator (KASIR_SANDBOX)")
+	fs.StringVar(&c.RefundFee, "refund-fee", c.RefundFee, "keep: the platform keeps a refunded payment's fee; refund: the refunded share goes back to the merchant (KASIR_REFUND_FEE)")
 	fs.DurationVar(&c.NotFoundGrace, "not-found-grace", c.NotFoundGrace, "fail a payout its channel never received after this long (KASIR_NOT_FOUND_GRACE)")
 }
 
@@ -104,6 +109,9 @@ func (c *Config) parse(fs *flag.FlagSet, args []string, getenv func(string) stri
 	}
 	if c.DB == "" {
 		return nil, errors.New("--db is empty")
+	}
+	if c.RefundFee != gateway.RefundFeeKeep && c.RefundFee != gateway.RefundFeeRefund {
+		return nil, fmt.Errorf("--refund-fee: want keep or refund, got %q", c.RefundFee)
 	}
 	return fs.Args(), nil
 }

@@ -40,8 +40,14 @@ Usage:
   kasir sim complete --transaction-id ID
   kasir sim fail --transaction-id ID [--code -10004]
   kasir sim pay --transaction-id ID [--amount N]      pay a payment order as a customer would
+  kasir sim pay --code MCHORDERID [--app APPID] [--amount N]
+                                                       pay into a static code as a customer would
+  kasir sim refund --refund-id R... [--fail [--code -10009]]
+                                                       complete or fail a refund before the simulator's delay is up
   kasir settle                                         move collected money whose settlement time has come to available
   kasir merchant settlement --app APPID --delay 24h    how long collected money stays pending
+  kasir report --app APPID --date 2026-11-23 --type payout|payment|refund [--country PH]
+                                                       write a day's report (CSV) to stdout
   kasir listen [--addr 127.0.0.1:9000] [--dir notifications] [--fail N]
                                                        receive notifications as a merchant would (for development)
 
@@ -126,8 +132,10 @@ func init() {
 		"sim fail":            cmdSimDecide(true),
 		"listen":              cmdListen,
 		"sim pay":             cmdSimPay,
+		"sim refund":          cmdSimRefund,
 		"settle":              cmdSettle,
 		"merchant settlement": cmdMerchantSettlement,
+		"report":              cmdReport,
 	}
 }
 

@@ -137,7 +137,7 @@ func (b backlogCollector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.NewInvalidMetric(backlogDesc, err)
 		return
 	}
-	for _, topic := range []string{gateway.TopicNotify, gateway.TopicSubmit} {
+	for _, topic := range []string{gateway.TopicNotify, gateway.TopicSubmit, gateway.TopicRefund} {
 		ch <- prometheus.MustNewConstMetric(backlogDesc, prometheus.GaugeValue, float64(counts[topic]), topic)
 	}
 }

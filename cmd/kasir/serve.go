@@ -15,6 +15,7 @@ import (
 	"github.com/kasir-gateway/kasir/gateway"
 	"github.com/kasir-gateway/kasir/keys"
 	"github.com/kasir-gateway/kasir/notify"
+	"github.com/kasir-gateway/kasir/reports"
 	"github.com/kasir-gateway/kasir/web/checkout"
 )
 
@@ -74,7 +75,7 @@ func StartServer(ctx context.Context, cfg Config, log *slog.Logger) (*Server, er
 	var disp *notify.Dispatcher
 	s.gw, err = gateway.New(ctx, s.store, s.sim, gateway.Options{
 		Logger:   log,
-		Config:   gateway.Config{ReconcileAfter: cfg.ReconcileAfter, NotFoundGrace: cfg.NotFoundGrace},
+		Config:   gateway.Config{ReconcileAfter: cfg.ReconcileAfter, NotFoundGrace: cfg.NotFoundGrace, RefundFee: cfg.RefundFee},
 		Observer: s.metrics,
 		OnQueued: func() { disp.Kick() },
 	})
@@ -85,16 +86,27 @@ func StartServer(ctx context.Context, cfg Config, log *slog.Logger) (*Server, er
 	disp = notify.NewDispatcher(s.store, map[string]notify.Handler{
 		gateway.TopicNotify: notify.NewWebhook(s.platform, notify.WebhookOptions{}),
 		gateway.TopicSubmit: notify.HandlerFunc(s.submit),
+		gateway.TopicRefund: notify.HandlerFunc(s.submitRefund),
 	}, notify.Options{Schedule: schedule, Logger: log, Observer: s.metrics})
 	s.disp = disp
 
+	rep, err := reports.New(ctx, s.store, s.store, reports.Options{PublicURL: publicURL, Logger: log})
+	if err != nil {
+		return nil, err
+	}
 	mux := http.NewServeMux()
-	mux.Handle("/open-api/", open.NewHandler(s.gw, open.Options{TimestampWindow: cfg.TimestampWindow, Logger: log}))
+	mux.Handle("/open-api/", open.NewHandler(s.gw, open.Options{TimestampWindow: cfg.TimestampWindow, Logger: log, Reports: rep}))
+	rep.Register(mux)
 	pay := &checkout.Handler{Payments: s.store, Logger: log}
 	if cfg.Sandbox {
 		pay.Payer = s.sim
 	}
 	pay.Register(mux)
+	openAPI := open.OpenAPI()
+	mux.HandleFunc("GET /openapi.json", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Write(openAPI)
+	})
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
 	mux.HandleFunc("GET /readyz", s.ready)
 	mux.Handle("GET /metrics", s.metrics.handler())
@@ -169,7 +181,7 @@ func (s *Server) maintenanceLoop(ctx context.Context) {
 		for _, job := range []struct {
 			name string
 			run  func(context.Context, int) (int, error)
-		}{{"reconcile", s.gw.Reconcile}, {"expire payments", s.gw.ExpirePayments}, {"settle payments", s.gw.SettlePayments}} {
+		}{{"reconcile", s.gw.Reconcile}, {"expire payments", s.gw.ExpirePayments}, {"settle payments", s.gw.SettlePayments}, {"reconcile refunds", s.gw.ReconcileRefunds}} {
 			if n, err := job.run(ctx, 100); err != nil && ctx.Err() == nil {
 				s.log.Warn(job.name, "err", err)
 			} else if n > 0 {

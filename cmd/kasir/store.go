@@ -18,6 +18,7 @@ type store interface {
 	notify.Store
 	sim.Store
 	sim.PaymentStore
+	sim.RefundStore
 	keys.SecretStore
 	Migrate(ctx context.Context) error
 }

@@ -13,22 +13,25 @@ import (
 const paymentColumns = `transaction_id, app_id, merchant_id, mch_order_id, country_code, currency,
 	amount, paid_amount, fee, channel_type, channel_code, pay_data, customer_name, email, mobile,
 	terminal_type, notify_url, redirect_url, remark, status, flag, channel_ref,
-	expire_at, settle_at, settled_at, created_at, updated_at, finished_at`
+	expire_at, settle_at, settled_at, created_at, updated_at, finished_at, static_code_id`
 
 func scanPayment(row pgx.Row) (gateway.Payment, error) {
 	var p gateway.Payment
 	var status string
-	var ref *string
+	var ref, code *string
 	var settle, settled, finished *time.Time
 	err := row.Scan(&p.TransactionID, &p.AppID, &p.MerchantID, &p.MchOrderID, &p.CountryCode, &p.Currency,
 		&p.Amount, &p.PaidAmount, &p.Fee, &p.ChannelType, &p.ChannelCode, &p.PayData, &p.CustomerName,
 		&p.Email, &p.Mobile, &p.TerminalType, &p.NotifyURL, &p.RedirectURL, &p.Remark, &status, &p.Flag,
-		&ref, &p.ExpireAt, &settle, &settled, &p.CreatedAt, &p.UpdatedAt, &finished)
+		&ref, &p.ExpireAt, &settle, &settled, &p.CreatedAt, &p.UpdatedAt, &finished, &code)
 	if err != nil {
 		return gateway.Payment{}, err
 	}
 	if ref != nil {
 		p.ChannelRef = *ref
+	}
+	if code != nil {
+		p.StaticCodeID = *code
 	}
 	p.Status = gateway.Status(status)
 	p.ExpireAt, p.CreatedAt, p.UpdatedAt = p.ExpireAt.UTC(), p.CreatedAt.UTC(), p.UpdatedAt.UTC()
@@ -43,12 +46,12 @@ func (t *tx) InsertPayment(ctx context.Context, p gateway.Payment) error {
 	_, err := t.db.Exec(ctx, `
 		INSERT INTO payments (`+paymentColumns+`)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19,
-			$20, $21, $22, $23, $24, $25, $26, $27, $28)`,
+			$20, $21, $22, $23, $24, $25, $26, $27, $28, $29)`,
 		p.TransactionID, p.AppID, p.MerchantID, p.MchOrderID, p.CountryCode, p.Currency,
 		p.Amount, p.PaidAmount, p.Fee, p.ChannelType, p.ChannelCode, p.PayData, p.CustomerName,
 		p.Email, p.Mobile, p.TerminalType, p.NotifyURL, p.RedirectURL, p.Remark, string(p.Status), p.Flag,
 		nullString(p.ChannelRef), p.ExpireAt, nullTime(p.SettleAt), nullTime(p.SettledAt),
-		p.CreatedAt, p.UpdatedAt, nullTime(p.FinishedAt))
+		p.CreatedAt, p.UpdatedAt, nullTime(p.FinishedAt), nullString(p.StaticCodeID))
 	return translate("insert payment", err)
 }
 
@@ -114,7 +117,7 @@ func (q queries) GetPayment(ctx context.Context, appID string, ref gateway.Order
 		row = q.db.QueryRow(ctx, `SELECT `+paymentColumns+` FROM payments WHERE app_id = $1 AND transaction_id = $2`,
 			appID, ref.TransactionID)
 	} else {
-		row = q.db.QueryRow(ctx, `SELECT `+paymentColumns+` FROM payments WHERE app_id = $1 AND mch_order_id = $2`,
+		row = q.db.QueryRow(ctx, `SELECT `+paymentColumns+` FROM payments WHERE app_id = $1 AND mch_order_id = $2 AND static_code_id IS NULL`,
 			appID, ref.MchOrderID)
 	}
 	p, err := scanPayment(row)

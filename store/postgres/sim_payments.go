@@ -10,20 +10,24 @@ import (
 	"github.com/kasir-gateway/kasir/gateway"
 )
 
-const simPaymentColumns = `id, transaction_id, amount, reported, created_at`
+const simPaymentColumns = `id, transaction_id, amount, reported, created_at, static_code_id`
 
 func scanSimPayment(row pgx.Row) (sim.Payment, error) {
 	var p sim.Payment
-	err := row.Scan(&p.ID, &p.TransactionID, &p.Amount, &p.Reported, &p.CreatedAt)
+	var code *string
+	err := row.Scan(&p.ID, &p.TransactionID, &p.Amount, &p.Reported, &p.CreatedAt, &code)
 	p.CreatedAt = p.CreatedAt.UTC()
+	if code != nil {
+		p.StaticCodeID = *code
+	}
 	return p, err
 }
 
 // InsertSimPayment stores p; a *gateway.DuplicateError with Key
 // "sim_payment_id" when its ID is taken.
 func (s *Store) InsertSimPayment(ctx context.Context, p sim.Payment) error {
-	_, err := s.db.Exec(ctx, `INSERT INTO sim_payments (`+simPaymentColumns+`) VALUES ($1, $2, $3, $4, $5)`,
-		p.ID, p.TransactionID, p.Amount, p.Reported, p.CreatedAt)
+	_, err := s.db.Exec(ctx, `INSERT INTO sim_payments (`+simPaymentColumns+`) VALUES ($1, $2, $3, $4, $5, $6)`,
+		p.ID, p.TransactionID, p.Amount, p.Reported, p.CreatedAt, nullString(p.StaticCodeID))
 	return translate("insert sim payment", err)
 }
 

@@ -181,12 +181,20 @@ func duplicateKey(constraint string) string {
 		return "idempotency_id"
 	case "payouts_pkey":
 		return "transaction_id"
-	case "payments_app_id_mch_order_id_key":
+	case "payments_app_id_mch_order_id_key", "payments_dynamic_mch_order_id":
 		return "mch_order_id"
+	case "static_codes_app_id_mch_order_id_key":
+		return "mch_order_id"
+	case "static_codes_pkey":
+		return "static_code_id"
 	case "payments_pkey":
 		return "transaction_id"
 	case "payments_channel_code_channel_ref_key":
 		return "channel_ref"
+	case "refunds_mch_refund_order_id":
+		return "mch_refund_order_id"
+	case "refunds_pkey":
+		return "transaction_id"
 	case "sim_payments_pkey":
 		return "sim_payment_id"
 	case "apps_pkey":

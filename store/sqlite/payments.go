@@ -12,22 +12,22 @@ import (
 const paymentColumns = `transaction_id, app_id, merchant_id, mch_order_id, country_code, currency,
 	amount, paid_amount, fee, channel_type, channel_code, pay_data, customer_name, email, mobile,
 	terminal_type, notify_url, redirect_url, remark, status, flag, channel_ref,
-	expire_at, settle_at, settled_at, created_at, updated_at, finished_at`
+	expire_at, settle_at, settled_at, created_at, updated_at, finished_at, static_code_id`
 
 func scanPayment(row scanner) (gateway.Payment, error) {
 	var p gateway.Payment
 	var status string
-	var ref sql.NullString
+	var ref, code sql.NullString
 	var expire, created, updated int64
 	var settle, settled, finished sql.NullInt64
 	err := row.Scan(&p.TransactionID, &p.AppID, &p.MerchantID, &p.MchOrderID, &p.CountryCode, &p.Currency,
 		&p.Amount, &p.PaidAmount, &p.Fee, &p.ChannelType, &p.ChannelCode, &p.PayData, &p.CustomerName,
 		&p.Email, &p.Mobile, &p.TerminalType, &p.NotifyURL, &p.RedirectURL, &p.Remark, &status, &p.Flag,
-		&ref, &expire, &settle, &settled, &created, &updated, &finished)
+		&ref, &expire, &settle, &settled, &created, &updated, &finished, &code)
 	if err != nil {
 		return gateway.Payment{}, err
 	}
-	p.ChannelRef, p.Status = ref.String, gateway.Status(status)
+	p.ChannelRef, p.StaticCodeID, p.Status = ref.String, code.String, gateway.Status(status)
 	p.ExpireAt, p.CreatedAt, p.UpdatedAt = fromMS(expire), fromMS(created), fromMS(updated)
 	p.SettleAt, p.SettledAt, p.FinishedAt = fromNullMS(settle), fromNullMS(settled), fromNullMS(finished)
 	return p, nil
@@ -40,12 +40,12 @@ func (t *tx) InsertPayment(ctx context.Context, p gateway.Payment) error {
 	_, err := t.db.ExecContext(ctx, `
 		INSERT INTO payments (`+paymentColumns+`)
 		VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19,
-			?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28)`,
+			?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29)`,
 		p.TransactionID, p.AppID, p.MerchantID, p.MchOrderID, p.CountryCode, p.Currency,
 		p.Amount, p.PaidAmount, p.Fee, p.ChannelType, p.ChannelCode, p.PayData, p.CustomerName,
 		p.Email, p.Mobile, p.TerminalType, p.NotifyURL, p.RedirectURL, p.Remark, string(p.Status), p.Flag,
 		nullString(p.ChannelRef), ms(p.ExpireAt), nullMS(p.SettleAt), nullMS(p.SettledAt),
-		ms(p.CreatedAt), ms(p.UpdatedAt), nullMS(p.FinishedAt))
+		ms(p.CreatedAt), ms(p.UpdatedAt), nullMS(p.FinishedAt), nullString(p.StaticCodeID))
 	return translate("insert payment", err)
 }
 
@@ -102,7 +102,7 @@ func (q queries) GetPayment(ctx context.Context, appID string, ref gateway.Order
 		row = q.db.QueryRowContext(ctx, `SELECT `+paymentColumns+` FROM payments WHERE app_id = ?1 AND transaction_id = ?2`,
 			appID, ref.TransactionID)
 	} else {
-		row = q.db.QueryRowContext(ctx, `SELECT `+paymentColumns+` FROM payments WHERE app_id = ?1 AND mch_order_id = ?2`,
+		row = q.db.QueryRowContext(ctx, `SELECT `+paymentColumns+` FROM payments WHERE app_id = ?1 AND mch_order_id = ?2 AND static_code_id IS NULL`,
 			appID, ref.MchOrderID)
 	}
 	p, err := scanPayment(row)

@@ -2,27 +2,29 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 
 	"github.com/kasir-gateway/kasir/channel/sim"
 	"github.com/kasir-gateway/kasir/gateway"
 )
 
-const simPaymentColumns = `id, transaction_id, amount, reported, created_at`
+const simPaymentColumns = `id, transaction_id, amount, reported, created_at, static_code_id`
 
 func scanSimPayment(row scanner) (sim.Payment, error) {
 	var p sim.Payment
 	var created int64
-	err := row.Scan(&p.ID, &p.TransactionID, &p.Amount, &p.Reported, &created)
-	p.CreatedAt = fromMS(created)
+	var code sql.NullString
+	err := row.Scan(&p.ID, &p.TransactionID, &p.Amount, &p.Reported, &created, &code)
+	p.CreatedAt, p.StaticCodeID = fromMS(created), code.String
 	return p, err
 }
 
 // InsertSimPayment stores p; a *gateway.DuplicateError with Key
 // "sim_payment_id" when its ID is taken.
 func (s *Store) InsertSimPayment(ctx context.Context, p sim.Payment) error {
-	_, err := s.writer.ExecContext(ctx, `INSERT INTO sim_payments (`+simPaymentColumns+`) VALUES (?1, ?2, ?3, ?4, ?5)`,
-		p.ID, p.TransactionID, p.Amount, boolInt(p.Reported), ms(p.CreatedAt))
+	_, err := s.writer.ExecContext(ctx, `INSERT INTO sim_payments (`+simPaymentColumns+`) VALUES (?1, ?2, ?3, ?4, ?5, ?6)`,
+		p.ID, p.TransactionID, p.Amount, boolInt(p.Reported), ms(p.CreatedAt), nullString(p.StaticCodeID))
 	return translate("insert sim payment", err)
 }
 

@@ -206,10 +206,18 @@ func duplicateKey(msg string) string {
 		return "transaction_id"
 	case "payments.app_id, payments.mch_order_id":
 		return "mch_order_id"
+	case "static_codes.app_id, static_codes.mch_order_id":
+		return "mch_order_id"
+	case "static_codes.id":
+		return "static_code_id"
 	case "payments.transaction_id":
 		return "transaction_id"
 	case "payments.channel_code, payments.channel_ref":
 		return "channel_ref"
+	case "refunds.app_id, refunds.mch_refund_order_id":
+		return "mch_refund_order_id"
+	case "refunds.refund_transaction_id":
+		return "transaction_id"
 	case "sim_payments.id":
 		return "sim_payment_id"
 	case "apps.app_id":

@@ -31,6 +31,7 @@ type Store interface {
 	notify.Store
 	sim.Store
 	sim.PaymentStore
+	sim.RefundStore
 	keys.SecretStore
 }
 
