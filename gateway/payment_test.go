@@ -234,3 +234,22 @@ func TestCreatePaymentValidation(t *testing.T) {
 		}
 	})
 }
+
+func TestPaymentExpiryConfig(t *testing.T) {
+	t.Parallel()
+	forEngine(t, func(t *testing.T, b *bundle) {
+		gw, err := gateway.New(b.ctx, b.store, b.sim, gateway.Options{Clock: b.clock,
+			Config: gateway.Config{PaymentExpiry: map[string]time.Duration{gateway.TypeQR: 5 * time.Minute}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := gw.CreatePayment(b.ctx, b.app, qrPayment("CFG-1", 1_000))
+		if err != nil || !p.ExpireAt.Equal(b.clock.Now().Add(5*time.Minute)) {
+			t.Fatalf("QR order expires %v, %v; want the configured 5m", p.ExpireAt, err)
+		}
+		va, err := gw.CreatePayment(b.ctx, b.app, gateway.PaymentRequest{MchOrderID: "CFG-2", CountryCode: "ID", Currency: "IDR", Amount: 50_000, ChannelCode: "BNI_VA"})
+		if err != nil || !va.ExpireAt.Equal(b.clock.Now().Add(24*time.Hour)) {
+			t.Fatalf("VA order expires %v, %v; want the channel's 24h", va.ExpireAt, err)
+		}
+	})
+}

@@ -32,6 +32,8 @@ type Config struct {
 	PublicURL       string // how customers reach the gateway, for pay URLs; default http://ADDR
 	Sandbox         bool   // the hosted payment page offers a "pay" button
 	RefundFee       string // "keep" or "refund": what happens to a refunded payment's fee
+	PaymentExpiry   string // default lifetime of payment orders per channelType, e.g. "QR=15m,EWALLET=30m"
+	paymentExpiry   map[string]time.Duration
 }
 
 func defaultConfig() Config {
@@ -70,6 +72,7 @@ func (c *Config) bindServe(fs *flag.FlagSet) {
 	fs.DurationVar(&c.ReconcileAfter, "reconcile-after", c.ReconcileAfter, "query the channel about payouts PENDING this long (KASIR_RECONCILE_AFTER)")
 	fs.StringVar(&c.PublicURL, "public-url", c.PublicURL, "the gateway's address as customers reach it, for pay URLs; default http://ADDR (KASIR_PUBLIC_URL)")
 	fs.BoolVar(&c.Sandbox, "sandbox", c.Sandbox, "the hosted payment page can pay orders through the simulator (KASIR_SANDBOX)")
+	fs.StringVar(&c.PaymentExpiry, "payment-expiry", c.PaymentExpiry, "default lifetime of payment orders per channelType, e.g. QR=15m,BANK_TRANSFER=48h; others keep the channel's (KASIR_PAYMENT_EXPIRY)")
 	fs.StringVar(&c.RefundFee, "refund-fee", c.RefundFee, "keep: the platform keeps a refunded payment's fee; refund: the refunded share goes back to the merchant (KASIR_REFUND_FEE)")
 	fs.DurationVar(&c.NotFoundGrace, "not-found-grace", c.NotFoundGrace, "fail a payout its channel never received after this long (KASIR_NOT_FOUND_GRACE)")
 }
@@ -110,6 +113,11 @@ func (c *Config) parse(fs *flag.FlagSet, args []string, getenv func(string) stri
 	if c.DB == "" {
 		return nil, errors.New("--db is empty")
 	}
+	expiry, err := parsePaymentExpiry(c.PaymentExpiry)
+	if err != nil {
+		return nil, fmt.Errorf("--payment-expiry: %w", err)
+	}
+	c.paymentExpiry = expiry
 	if c.RefundFee != gateway.RefundFeeKeep && c.RefundFee != gateway.RefundFeeRefund {
 		return nil, fmt.Errorf("--refund-fee: want keep or refund, got %q", c.RefundFee)
 	}
@@ -118,4 +126,27 @@ func (c *Config) parse(fs *flag.FlagSet, args []string, getenv func(string) stri
 
 func isPostgres(db string) bool {
 	return strings.HasPrefix(db, "postgres://") || strings.HasPrefix(db, "postgresql://")
+}
+
+// parsePaymentExpiry reads "QR=15m,EWALLET=30m": channel types and how long
+// their orders live unless a request says otherwise.
+func parsePaymentExpiry(s string) (map[string]time.Duration, error) {
+	out := map[string]time.Duration{}
+	if strings.TrimSpace(s) == "" {
+		return out, nil
+	}
+	types := map[string]bool{gateway.TypeQR: true, gateway.TypeEWallet: true, gateway.TypeBankTransfer: true,
+		gateway.TypeOnlineBanking: true, gateway.TypeCard: true}
+	for _, part := range strings.Split(s, ",") {
+		typ, dur, ok := strings.Cut(strings.TrimSpace(part), "=")
+		if !ok || !types[typ] {
+			return nil, fmt.Errorf("%q: want TYPE=DURATION with TYPE one of QR, EWALLET, BANK_TRANSFER, ONLINE_BANKING, CARD", part)
+		}
+		d, err := time.ParseDuration(dur)
+		if err != nil || d < time.Minute || d > 7*24*time.Hour {
+			return nil, fmt.Errorf("%q: the duration must be between 1m and 168h", part)
+		}
+		out[typ] = d
+	}
+	return out, nil
 }

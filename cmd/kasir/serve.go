@@ -74,8 +74,9 @@ func StartServer(ctx context.Context, cfg Config, log *slog.Logger) (*Server, er
 	s.sim = sim.New(s.store, sim.Options{Delay: cfg.SimDelay, Logger: log, PublicURL: publicURL})
 	var disp *notify.Dispatcher
 	s.gw, err = gateway.New(ctx, s.store, s.sim, gateway.Options{
-		Logger:   log,
-		Config:   gateway.Config{ReconcileAfter: cfg.ReconcileAfter, NotFoundGrace: cfg.NotFoundGrace, RefundFee: cfg.RefundFee},
+		Logger: log,
+		Config: gateway.Config{ReconcileAfter: cfg.ReconcileAfter, NotFoundGrace: cfg.NotFoundGrace, RefundFee: cfg.RefundFee,
+			PaymentExpiry: cfg.paymentExpiry},
 		Observer: s.metrics,
 		OnQueued: func() { disp.Kick() },
 	})
