@@ -191,39 +191,17 @@ func (g *Gateway) SubmitPayout(ctx context.Context, transactionID string) error 
 	if !ok {
 		return fmt.Errorf("gateway: no connector for channel %s", p.TransferCode)
 	}
-	claimed := false
-	if err := g.store.InTx(ctx, func(tx Tx) error {
-		claimed, err = tx.ClaimPayoutSubmission(ctx, p.TransactionID, g.now())
-		return err
-	}); err != nil || !claimed {
-		return err
-	}
-	res, err := conn.SubmitPayout(ctx, p)
-	// The channel call may have used up ctx; what it told us must still be written.
-	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-	defer cancel()
-	switch {
-	case errors.Is(err, ErrNotSent):
-		if werr := g.store.InTx(wctx, func(tx Tx) error {
-			return tx.SetPayoutChannel(wctx, p.TransactionID, ChannelNew, "", g.now())
-		}); werr != nil {
-			// It stays UNKNOWN: the reconciler queries, finds nothing, and
-			// fails it after the grace period. Nothing is sent twice.
-			g.log.Error("submit: cannot mark payout unsent", "transactionId", p.TransactionID, "err", werr)
-		}
-		return err
-	case err != nil:
-		// The channel may or may not have it: it stays UNKNOWN, resolved by queries only.
-		g.log.Warn("payout submission outcome unknown; the reconciler will query",
-			"transactionId", p.TransactionID, "err", err)
-		return nil
-	case res.Status == StatusPending:
-		return g.store.InTx(wctx, func(tx Tx) error {
-			return tx.SetPayoutChannel(wctx, p.TransactionID, ChannelSubmitted, res.ChannelRef, g.now())
-		})
-	default:
-		return g.ApplyPayoutResult(wctx, p.TransactionID, res)
-	}
+	return g.submitOnce(ctx, submission{
+		kind: "payout", id: p.TransactionID,
+		claim: func(ctx context.Context, tx Tx, at time.Time) (bool, error) {
+			return tx.ClaimPayoutSubmission(ctx, p.TransactionID, at)
+		},
+		send: func(ctx context.Context) (ChannelResult, error) { return conn.SubmitPayout(ctx, p) },
+		setChannel: func(ctx context.Context, tx Tx, state ChannelState, ref string, at time.Time) error {
+			return tx.SetPayoutChannel(ctx, p.TransactionID, state, ref, at)
+		},
+		apply: func(ctx context.Context, r ChannelResult) error { return g.ApplyPayoutResult(ctx, p.TransactionID, r) },
+	})
 }
 
 // ApplyPayoutResult settles a PENDING payout with a channel's final result,

@@ -32,35 +32,19 @@ func (g *Gateway) SubmitRefund(ctx context.Context, refundTransactionID string) 
 	if !ok {
 		return fmt.Errorf("gateway: no refund connector for channel %s", r.ChannelCode)
 	}
-	claimed := false
-	if err := g.store.InTx(ctx, func(tx Tx) error {
-		claimed, err = tx.ClaimRefundSubmission(ctx, r.RefundTransactionID, g.now())
-		return err
-	}); err != nil || !claimed {
-		return err
-	}
-	res, err := conn.SubmitRefund(ctx, r)
-	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-	defer cancel()
-	switch {
-	case errors.Is(err, ErrNotSent):
-		if werr := g.store.InTx(wctx, func(tx Tx) error {
-			return tx.SetRefundChannel(wctx, r.RefundTransactionID, ChannelNew, "", g.now())
-		}); werr != nil {
-			g.log.Error("submit: cannot mark refund unsent", "refundTransactionId", r.RefundTransactionID, "err", werr)
-		}
-		return err
-	case err != nil:
-		g.log.Warn("refund submission outcome unknown; the reconciler will query",
-			"refundTransactionId", r.RefundTransactionID, "err", err)
-		return nil
-	case res.Status == StatusPending:
-		return g.store.InTx(wctx, func(tx Tx) error {
-			return tx.SetRefundChannel(wctx, r.RefundTransactionID, ChannelSubmitted, res.ChannelRef, g.now())
-		})
-	default:
-		return g.ApplyRefundResult(wctx, r.RefundTransactionID, res)
-	}
+	return g.submitOnce(ctx, submission{
+		kind: "refund", id: r.RefundTransactionID,
+		claim: func(ctx context.Context, tx Tx, at time.Time) (bool, error) {
+			return tx.ClaimRefundSubmission(ctx, r.RefundTransactionID, at)
+		},
+		send: func(ctx context.Context) (ChannelResult, error) { return conn.SubmitRefund(ctx, r) },
+		setChannel: func(ctx context.Context, tx Tx, state ChannelState, ref string, at time.Time) error {
+			return tx.SetRefundChannel(ctx, r.RefundTransactionID, state, ref, at)
+		},
+		apply: func(ctx context.Context, res ChannelResult) error {
+			return g.ApplyRefundResult(ctx, r.RefundTransactionID, res)
+		},
+	})
 }
 
 // ApplyRefundResult settles a PENDING refund with its channel's final result
