@@ -193,13 +193,16 @@ func paymentFlag(p Payment) string {
 // settlement at once when the merchant's delay is 0, and the merchant's
 // notification event.
 func (g *Gateway) bookCollection(ctx context.Context, tx Tx, p Payment, delay time.Duration, event string, now time.Time) error {
-	if err := tx.PostEntry(ctx, collectEntry(p, now)); err != nil {
-		return err
-	}
+	entries := []ledger.Entry{collectEntry(p, now)}
 	if delay == 0 {
-		if err := settlePayment(ctx, tx, p, now); err != nil {
+		settle, err := markSettled(ctx, tx, p, now)
+		if err != nil {
 			return err
 		}
+		entries = append(entries, settle...)
+	}
+	if err := postEntries(ctx, tx, entries...); err != nil {
+		return err
 	}
 	return g.queuePaymentEvent(ctx, tx, p, event, now)
 }
@@ -222,19 +225,30 @@ func collectEntry(p Payment, at time.Time) ledger.Entry {
 
 // settlePayment moves a paid payment's net credit from pending to available.
 func settlePayment(ctx context.Context, tx Tx, p Payment, at time.Time) error {
+	entries, err := markSettled(ctx, tx, p, at)
+	if err != nil {
+		return err
+	}
+	return postEntries(ctx, tx, entries...)
+}
+
+// markSettled records a paid payment's settlement and returns the entry that
+// moves its net credit from pending to available: none when it was settled
+// already or nothing is left to move.
+func markSettled(ctx context.Context, tx Tx, p Payment, at time.Time) ([]ledger.Entry, error) {
 	ok, err := tx.MarkPaymentSettled(ctx, p.TransactionID, at)
 	if err != nil || !ok {
-		return err
+		return nil, err
 	}
 	net := p.PaidAmount - p.Fee
 	if net == 0 {
-		return nil
+		return nil, nil
 	}
-	return tx.PostEntry(ctx, ledger.Entry{ID: p.TransactionID + ":settle", Kind: "settle", Ref: p.TransactionID, At: at,
+	return []ledger.Entry{{ID: p.TransactionID + ":settle", Kind: "settle", Ref: p.TransactionID, At: at,
 		Postings: []ledger.Posting{
 			{Account: ledger.MerchantPending(p.MerchantID, p.Currency), Currency: p.Currency, Amount: -net},
 			{Account: ledger.MerchantAvailable(p.MerchantID, p.Currency), Currency: p.Currency, Amount: net},
-		}})
+		}}}, nil
 }
 
 // SettlePayments moves the credits of paid payments whose settlement time

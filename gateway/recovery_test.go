@@ -27,6 +27,30 @@ type testConn struct {
 
 func (c *testConn) Connector(string) (gateway.Connector, bool) { return c, true }
 
+func (c *testConn) PaymentConnector(ch string) (gateway.PaymentConnector, bool) {
+	return c.sim.PaymentConnector(ch)
+}
+
+func (c *testConn) RefundConnector(string) (gateway.RefundConnector, bool) { return c, true }
+
+// SubmitRefund plays the channel as SubmitPayout does.
+func (c *testConn) SubmitRefund(ctx context.Context, r gateway.Refund) (gateway.ChannelResult, error) {
+	c.submits.Add(1)
+	if c.down.Load() {
+		return gateway.ChannelResult{}, gateway.ErrNotSent
+	}
+	res, err := c.sim.SubmitRefund(context.WithoutCancel(ctx), r)
+	if c.slow {
+		<-ctx.Done()
+		return gateway.ChannelResult{}, ctx.Err()
+	}
+	return res, err
+}
+
+func (c *testConn) QueryRefund(ctx context.Context, id string) (gateway.ChannelResult, error) {
+	return c.sim.QueryRefund(ctx, id)
+}
+
 func (c *testConn) SubmitPayout(ctx context.Context, p gateway.Payout) (gateway.ChannelResult, error) {
 	c.submits.Add(1)
 	switch {
@@ -233,6 +257,37 @@ func TestTransactionIDCollisionRetries(t *testing.T) {
 		}
 		if bal := b.balance(t); bal.Held != 2*2_010 {
 			t.Fatalf("held %d, want both orders held once", bal.Held)
+		}
+		b.checkLedger(t)
+	})
+}
+
+// A refund whose submission times out after the channel took it is never
+// sent again, also when the outbox redelivers it; the reconciler finds the
+// outcome by querying.
+func TestRefundSubmitTimeoutSendsOnce(t *testing.T) {
+	t.Parallel()
+	forEngineConn(t, func() *testConn { return &testConn{slow: true} }, func(t *testing.T, b *bundle, c *testConn) {
+		p := b.paid(t, "PAY-SLOW", 10_000)
+		r, err := b.gw.CreateRefund(b.ctx, b.app, refundReq("RF-SLOW", p.TransactionID, 4_000))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := 0; i < 3; i++ {
+			ctx, cancel := context.WithTimeout(b.ctx, 50*time.Millisecond)
+			b.gw.SubmitRefund(ctx, r.RefundTransactionID)
+			cancel()
+		}
+		if n := c.submits.Load(); n != 1 {
+			t.Fatalf("channel received %d refund submissions, want 1", n)
+		}
+		b.clock.Advance(2 * time.Minute)
+		if n, err := b.gw.ReconcileRefunds(b.ctx, 10); err != nil || n != 1 {
+			t.Fatalf("reconcile settled %d, %v", n, err)
+		}
+		got, err := b.gw.CheckRefund(b.ctx, b.app.AppID, gateway.RefundRef{RefundTransactionID: r.RefundTransactionID})
+		if err != nil || got.Status != gateway.RefundComplete || c.submits.Load() != 1 {
+			t.Fatalf("refund %+v, %v after %d submissions", got, err, c.submits.Load())
 		}
 		b.checkLedger(t)
 	})

@@ -134,17 +134,15 @@ func settleRefund(ctx context.Context, tx Tx, r Refund, now time.Time) error {
 		return err
 	}
 	e.At = now
-	if err := tx.PostEntry(ctx, e); err != nil {
-		return err
+	entries := []ledger.Entry{e}
+	if r.FeeRefunded > 0 {
+		entries = append(entries, ledger.Entry{ID: r.RefundTransactionID + ":fee", Kind: "refund_fee", Ref: r.RefundTransactionID, At: now,
+			Postings: []ledger.Posting{
+				{Account: ledger.PlatformRevenue(r.Currency), Currency: r.Currency, Amount: -r.FeeRefunded},
+				{Account: ledger.MerchantAvailable(r.MerchantID, r.Currency), Currency: r.Currency, Amount: r.FeeRefunded},
+			}})
 	}
-	if r.FeeRefunded == 0 {
-		return nil
-	}
-	return tx.PostEntry(ctx, ledger.Entry{ID: r.RefundTransactionID + ":fee", Kind: "refund_fee", Ref: r.RefundTransactionID, At: now,
-		Postings: []ledger.Posting{
-			{Account: ledger.PlatformRevenue(r.Currency), Currency: r.Currency, Amount: -r.FeeRefunded},
-			{Account: ledger.MerchantAvailable(r.MerchantID, r.Currency), Currency: r.Currency, Amount: r.FeeRefunded},
-		}})
+	return postEntries(ctx, tx, entries...)
 }
 
 // queueRefundEvent puts a final refund's notification in the outbox, to its

@@ -55,10 +55,13 @@ type StaticCode struct {
 // StatusAt is the code's status as shown at now: EXPIRED for an ACTIVE code
 // whose ExpireAt has come.
 func (c StaticCode) StatusAt(now time.Time) StaticStatus {
-	if c.Status == StaticActive && !c.ExpireAt.IsZero() && !now.Before(c.ExpireAt) {
+	if c.Status == StaticCancel && (c.CancelledAt.IsZero() || !now.Before(c.CancelledAt)) {
+		return StaticCancel
+	}
+	if !c.ExpireAt.IsZero() && !now.Before(c.ExpireAt) {
 		return StaticExpired
 	}
-	return c.Status
+	return StaticActive
 }
 
 // StaticRef names an app's static code by id or, when that is empty, by

@@ -48,11 +48,15 @@ func (g *Gateway) StaticCodePayable(ctx context.Context, codeID string, amount i
 // ("C..." id, StaticCodeID set, the code's mchOrderId), its fee, the collect
 // entry and settlement exactly as ApplyPaymentResult books them, and a
 // payment.success notification to the code's notifyUrl or the app's. A
-// report whose channelRef was booked before changes nothing. A payment into
-// a cancelled or expired code, or of an amount the code does not take, is
-// refused with an *Error (KindCodeClosed, KindAmount; KindNotFound for an
-// unknown code) and nothing is booked: the channel returns the money.
-func (g *Gateway) ApplyStaticPayment(ctx context.Context, codeID string, amount int64, channelRef string) error {
+// report whose channelRef was booked before changes nothing. The code is
+// judged as it was at paidAt, when the customer paid (zero: now): money
+// taken while the code was ACTIVE is booked even when the code was
+// cancelled or expired before the channel's report arrived. A payment into
+// a code already cancelled or expired when the customer paid, or of an
+// amount the code does not take, is refused with an *Error (KindCodeClosed,
+// KindAmount; KindNotFound for an unknown code) and nothing is booked: the
+// channel refuses the money.
+func (g *Gateway) ApplyStaticPayment(ctx context.Context, codeID string, amount int64, channelRef string, paidAt time.Time) error {
 	if channelRef == "" {
 		return fmt.Errorf("gateway: static payment report without a channel reference")
 	}
@@ -61,6 +65,9 @@ func (g *Gateway) ApplyStaticPayment(ctx context.Context, codeID string, amount 
 		return err
 	}
 	now := g.now()
+	if paidAt.IsZero() || paidAt.After(now) {
+		paidAt = now
+	}
 	applied := false
 	err = g.store.InTx(ctx, func(tx Tx) error {
 		c, err := tx.LockStaticCode(ctx, codeID)
@@ -75,7 +82,7 @@ func (g *Gateway) ApplyStaticPayment(ctx context.Context, codeID string, amount 
 		} else if !errors.Is(err, ErrNotFound) {
 			return err
 		}
-		if err := c.takesPayment(amount, now); err != nil {
+		if err := c.takesPayment(amount, paidAt); err != nil {
 			return err
 		}
 		m, err := tx.GetMerchant(ctx, c.MerchantID)

@@ -120,7 +120,7 @@ func TestStaticCodeCollects(t *testing.T) {
 		var wg sync.WaitGroup
 		for range 4 {
 			wg.Go(func() {
-				if err := b.gw.ApplyStaticPayment(b.ctx, c.ID, 20_000, ref1); err != nil {
+				if err := b.gw.ApplyStaticPayment(b.ctx, c.ID, 20_000, ref1, time.Time{}); err != nil {
 					t.Error(err)
 				}
 			})
@@ -145,7 +145,7 @@ func TestStaticCodeCollects(t *testing.T) {
 		if n, err := b.sim.ReportDue(b.ctx); err != nil || n != 0 {
 			t.Fatalf("the simulator reported %d, %v after a refused payment", n, err)
 		}
-		err = b.gw.ApplyStaticPayment(b.ctx, c.ID, 10_000, "LATE-REF")
+		err = b.gw.ApplyStaticPayment(b.ctx, c.ID, 10_000, "LATE-REF", time.Time{})
 		wantRefused(t, "a channel's report into a cancelled code", err, gateway.KindCodeClosed)
 		if n := len(b.staticPayments(t, "STALL-7")); n != 2 {
 			t.Fatalf("%d payments after cancel", n)
@@ -166,26 +166,31 @@ func TestStaticCodeCancelledInFlight(t *testing.T) {
 	forEngine(t, func(t *testing.T, b *bundle) {
 		c := b.createStatic(t, staticQR("FLIGHT-1"))
 		// The customer pays while the code is ACTIVE; the merchant cancels it
-		// before the channel's callback: the gateway refuses it, the channel
-		// returns the money and stops reporting it.
+		// before the channel's callback arrives. The money was taken while
+		// the code took payments: it is booked, never dropped.
 		if _, err := b.sim.PayStatic(b.ctx, c.ID, 5_000); err != nil {
 			t.Fatal(err)
 		}
+		b.clock.Advance(time.Second)
 		if _, err := b.gw.CancelStaticCode(b.ctx, b.app.AppID, gateway.StaticRef{ID: c.ID}); err != nil {
 			t.Fatal(err)
 		}
+		b.clock.Advance(time.Second)
 		if _, err := b.sim.ReportDue(b.ctx); err != nil {
 			t.Fatal(err)
 		}
 		if un, _ := b.store.UnreportedSimPayments(b.ctx, 10); len(un) != 0 {
-			t.Fatalf("the refused payment is still to report: %+v", un)
+			t.Fatalf("the payment is still to report: %+v", un)
 		}
-		if n := len(b.staticPayments(t, "FLIGHT-1")); n != 0 {
-			t.Fatalf("%d payments booked", n)
+		if n := len(b.staticPayments(t, "FLIGHT-1")); n != 1 {
+			t.Fatalf("%d payments booked, want the one made before the cancel", n)
 		}
-		if bal := b.balance(t); bal.Available != 100_000 {
+		if bal := b.balance(t); bal.Available != 100_000+5_000-1_050 {
 			t.Fatalf("balance %+v", bal)
 		}
+		// A payment reported as made after the cancel is refused.
+		err := b.gw.ApplyStaticPayment(b.ctx, c.ID, 5_000, "AFTER-CANCEL", b.clock.Now())
+		wantRefused(t, "a payment made after the cancel", err, gateway.KindCodeClosed)
 		b.checkLedger(t)
 	})
 }
@@ -207,7 +212,7 @@ func TestStaticCodeExpires(t *testing.T) {
 		}
 		_, err = b.sim.PayStatic(b.ctx, c.ID, 1_000)
 		wantRefused(t, "pay an expired code", err, gateway.KindCodeClosed)
-		wantRefused(t, "report into an expired code", b.gw.ApplyStaticPayment(b.ctx, c.ID, 1_000, "R-EXP"), gateway.KindCodeClosed)
+		wantRefused(t, "report into an expired code", b.gw.ApplyStaticPayment(b.ctx, c.ID, 1_000, "R-EXP", time.Time{}), gateway.KindCodeClosed)
 		_, err = b.gw.CancelStaticCode(b.ctx, b.app.AppID, gateway.StaticRef{MchOrderID: "EXP-1"})
 		wantRefused(t, "cancel an expired code", err, gateway.KindCancelNotAllowed)
 		if n := len(b.staticPayments(t, "EXP-1")); n != 1 {
@@ -232,7 +237,7 @@ func TestStaticCodeAmounts(t *testing.T) {
 		for _, amount := range []int64{49_999, 50_001} {
 			_, err := b.sim.PayStatic(b.ctx, fixed.ID, amount)
 			wantRefused(t, "fixed amount mismatch", err, gateway.KindAmount)
-			wantRefused(t, "fixed amount mismatch reported", b.gw.ApplyStaticPayment(b.ctx, fixed.ID, amount, "R-FIX"), gateway.KindAmount)
+			wantRefused(t, "fixed amount mismatch reported", b.gw.ApplyStaticPayment(b.ctx, fixed.ID, amount, "R-FIX", time.Time{}), gateway.KindAmount)
 		}
 		b.payStatic(t, fixed.ID, 50_000)
 

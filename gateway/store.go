@@ -73,6 +73,11 @@ type Tx interface {
 	// use. It returns *ledger.InsufficientFundsError when a non-negative
 	// account would go below zero, and a *DuplicateError for a reused entry ID.
 	PostEntry(ctx context.Context, e ledger.Entry) error
+	// LockAccounts locks the existing accounts of the list, in the order
+	// given, until the transaction ends (PostgreSQL: SELECT ... FOR UPDATE;
+	// SQLite's single writer holds every row already). A transaction that
+	// posts several entries calls it first with ledger.Accounts of them all.
+	LockAccounts(ctx context.Context, accounts []string) error
 	// InsertHold records a PENDING hold (its entry is posted separately).
 	InsertHold(ctx context.Context, h ledger.Hold) error
 	// SettleHold moves a PENDING hold to POSTED or VOIDED and returns it;

@@ -203,3 +203,22 @@ func (r CheckReport) OK() bool {
 	return len(r.UnbalancedEntries) == 0 && len(r.DriftedAccounts) == 0 &&
 		len(r.NegativeAccounts) == 0 && len(r.HoldMismatches) == 0
 }
+
+// Accounts returns the accounts the entries touch, sorted and without
+// repeats: the order in which a transaction that posts several entries
+// locks them all before posting any, so that it never waits on a
+// transaction that locks them in another order.
+func Accounts(entries ...Entry) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, e := range entries {
+		for _, p := range e.Postings {
+			if !seen[p.Account] {
+				seen[p.Account] = true
+				out = append(out, p.Account)
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}

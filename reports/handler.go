@@ -17,8 +17,13 @@ func (s *Service) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /reports/{token}", s.download)
 }
 
+// retryAfter is the Retry-After, in seconds, of a download refused because
+// Options.MaxDownloads are streaming.
+const retryAfter = "5"
+
 // download serves a link: 403 for a token that is malformed, tampered with or
-// signed with another key, 410 for an expired one, else the CSV, streamed.
+// signed with another key, 410 for an expired one, 503 while
+// Options.MaxDownloads others stream, else the CSV, streamed.
 func (s *Service) download(w http.ResponseWriter, r *http.Request) {
 	q, err := s.parse(r.PathValue("token"))
 	switch {
@@ -32,6 +37,14 @@ func (s *Service) download(w http.ResponseWriter, r *http.Request) {
 	if _, _, err := q.Check(); err != nil {
 		// Signed by us, so only a type retired since signing gets here.
 		http.Error(w, "report not available", http.StatusNotFound)
+		return
+	}
+	select {
+	case s.slots <- struct{}{}:
+		defer func() { <-s.slots }()
+	default:
+		w.Header().Set("Retry-After", retryAfter)
+		http.Error(w, "too many report downloads in progress, retry shortly", http.StatusServiceUnavailable)
 		return
 	}
 	_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(writeTimeout))

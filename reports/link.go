@@ -42,7 +42,15 @@ type Options struct {
 	// Logger receives an Error record when a download fails. Default
 	// slog.Default().
 	Logger *slog.Logger
+	// MaxDownloads caps the downloads this Service streams at once, each of
+	// which holds a database connection for as long as its client takes to
+	// read (up to 10 minutes). One more is refused with 503 and Retry-After
+	// before it touches the database. Default DefaultMaxDownloads.
+	MaxDownloads int
 }
+
+// DefaultMaxDownloads is Options.MaxDownloads unless set.
+const DefaultMaxDownloads = 4
 
 // Service issues download links and serves them. It is safe for concurrent
 // use.
@@ -50,6 +58,7 @@ type Service struct {
 	store Store
 	key   []byte
 	opts  Options
+	slots chan struct{} // one element per download streaming now
 }
 
 // New returns a Service reading st. It loads the signing key from secrets,
@@ -64,6 +73,9 @@ func New(ctx context.Context, st Store, secrets Secrets, opts Options) (*Service
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
+	if opts.MaxDownloads <= 0 {
+		opts.MaxDownloads = DefaultMaxDownloads
+	}
 	opts.PublicURL = strings.TrimRight(opts.PublicURL, "/")
 	fresh := make([]byte, 32)
 	if _, err := rand.Read(fresh); err != nil {
@@ -76,7 +88,7 @@ func New(ctx context.Context, st Store, secrets Secrets, opts Options) (*Service
 	if len(key) < 32 {
 		return nil, fmt.Errorf("reports: the stored key %s is %d bytes, want 32", SecretName, len(key))
 	}
-	return &Service{store: st, key: key, opts: opts}, nil
+	return &Service{store: st, key: key, opts: opts, slots: make(chan struct{}, opts.MaxDownloads)}, nil
 }
 
 // claims is what a link's token says.

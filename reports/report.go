@@ -94,9 +94,9 @@ func (q Query) Filename() string {
 
 // Store is what reports read: gateway.ReportReader's streams.
 type Store interface {
-	StreamPayouts(ctx context.Context, appID string, from, to time.Time, fn func(gateway.Payout) error) error
-	StreamPayments(ctx context.Context, appID string, from, to time.Time, fn func(gateway.Payment) error) error
-	StreamRefunds(ctx context.Context, appID string, from, to time.Time, fn func(gateway.Refund) error) error
+	StreamPayouts(ctx context.Context, appID, countryCode string, from, to time.Time, fn func(gateway.Payout) error) error
+	StreamPayments(ctx context.Context, appID, countryCode string, from, to time.Time, fn func(gateway.Payment) error) error
+	StreamRefunds(ctx context.Context, appID, countryCode string, from, to time.Time, fn func(gateway.Refund) error) error
 }
 
 // Column headers per type.
@@ -113,7 +113,9 @@ var (
 // Write writes q's report to w as CSV: a header row, then one row per order
 // by creation time. Amounts are decimals in major units beside a currency
 // column; times ISO-8601 in the country's zone; account numbers masked but
-// for their last four digits. It holds one row at a time. It returns Check's
+// for their last four digits. Free-text cells (order ids, reasons, failure
+// messages, account numbers) go through safeText, so that no spreadsheet runs
+// them as formulas. It holds one row at a time. It returns Check's
 // errors before writing anything, and the store's or w's errors after.
 func Write(ctx context.Context, st Store, w io.Writer, q Query) error {
 	from, to, err := q.Check()
@@ -128,18 +130,18 @@ func Write(ctx context.Context, st Store, w io.Writer, q Query) error {
 		if err := cw.Write(payoutHeader); err != nil {
 			return fmt.Errorf("reports: %w", err)
 		}
-		err = st.StreamPayouts(ctx, q.AppID, from, to, func(p gateway.Payout) error {
-			rec = append(rec[:0], p.TransactionID, p.MchOrderID, stamp(p.CreatedAt, loc), stamp(p.FinishedAt, loc),
+		err = st.StreamPayouts(ctx, q.AppID, q.Country, from, to, func(p gateway.Payout) error {
+			rec = append(rec[:0], p.TransactionID, safeText(p.MchOrderID), stamp(p.CreatedAt, loc), stamp(p.FinishedAt, loc),
 				string(p.Status), p.Currency, money.FormatMajor(p.Amount, p.Currency), money.FormatMajor(p.Fee, p.Currency),
-				p.PayMethod, p.TransferCode, Mask(p.AccountNo), failedCode(p.FailedCode), p.FailedMessage)
+				p.PayMethod, p.TransferCode, safeText(Mask(p.AccountNo)), failedCode(p.FailedCode), safeText(p.FailedMessage))
 			return cw.Write(rec)
 		})
 	case TypePayment:
 		if err := cw.Write(paymentHeader); err != nil {
 			return fmt.Errorf("reports: %w", err)
 		}
-		err = st.StreamPayments(ctx, q.AppID, from, to, func(p gateway.Payment) error {
-			rec = append(rec[:0], p.TransactionID, p.MchOrderID, stamp(p.CreatedAt, loc), stamp(p.FinishedAt, loc),
+		err = st.StreamPayments(ctx, q.AppID, q.Country, from, to, func(p gateway.Payment) error {
+			rec = append(rec[:0], p.TransactionID, safeText(p.MchOrderID), stamp(p.CreatedAt, loc), stamp(p.FinishedAt, loc),
 				string(p.Status), p.Currency, money.FormatMajor(p.Amount, p.Currency),
 				money.FormatMajor(p.PaidAmount, p.Currency), money.FormatMajor(p.Fee, p.Currency), p.ChannelCode, p.Flag)
 			return cw.Write(rec)
@@ -148,11 +150,11 @@ func Write(ctx context.Context, st Store, w io.Writer, q Query) error {
 		if err := cw.Write(refundHeader); err != nil {
 			return fmt.Errorf("reports: %w", err)
 		}
-		err = st.StreamRefunds(ctx, q.AppID, from, to, func(r gateway.Refund) error {
-			rec = append(rec[:0], r.RefundTransactionID, r.MchRefundOrderID, r.OriginalTransactionID,
+		err = st.StreamRefunds(ctx, q.AppID, q.Country, from, to, func(r gateway.Refund) error {
+			rec = append(rec[:0], r.RefundTransactionID, safeText(r.MchRefundOrderID), r.OriginalTransactionID,
 				stamp(r.CreatedAt, loc), stamp(r.FinishedAt, loc), string(r.Status), r.Currency,
 				money.FormatMajor(r.Amount, r.Currency), money.FormatMajor(r.FeeRefunded, r.Currency),
-				r.ChannelCode, r.Reason, failedCode(r.FailedCode), r.FailedMessage)
+				r.ChannelCode, safeText(r.Reason), failedCode(r.FailedCode), safeText(r.FailedMessage))
 			return cw.Write(rec)
 		})
 	}
@@ -179,6 +181,22 @@ func failedCode(c int) string {
 		return ""
 	}
 	return strconv.Itoa(c)
+}
+
+// formulaStarts are the first characters that make a spreadsheet read a cell
+// as a formula (or, for tab and carriage return, that hide one behind).
+const formulaStarts = "=+-@\t\r"
+
+// safeText neutralises a free-text cell against CSV (formula) injection: a
+// cell that starts with = + - @, a tab or a carriage return gets a leading
+// single quote ('=1+1 rather than =1+1), which spreadsheets show as text.
+// Other text is returned unchanged. Numeric, amount, code and time columns
+// do not go through it, so that a failedCode of -10004 stays a number.
+func safeText(s string) string {
+	if s != "" && strings.IndexByte(formulaStarts, s[0]) >= 0 {
+		return "'" + s
+	}
+	return s
 }
 
 // Mask hides an account number but for its last four characters

@@ -104,8 +104,9 @@ func refund(app gateway.App, id, mch, original string, created time.Time) gatewa
 
 // seed stores the fixture of 2026-11-23 in PH: for app1 two payouts and two
 // payments that day, two refunds created at one instant (listed by id), and
-// orders a millisecond before the day and at the next midnight; for app2
-// one of each that day.
+// orders a millisecond before the day and at the next midnight; for app1 in
+// Indonesia one of each that day, which no PH report lists; for app2 one of
+// each that day.
 func (b *bundle) seed(t *testing.T) {
 	t.Helper()
 	done := payout(b.app, "D100", "pay-out-1", at(9, 30, 0))
@@ -116,11 +117,18 @@ func (b *bundle) seed(t *testing.T) {
 	failed.PayMethod, failed.TransferCode, failed.AccountNo = "EWALLET", "PH_GCASH", "0917"
 	paid := payment(b.app, "C200", "shop-1", at(23, 59, 59))
 	paid.Status, paid.PaidAmount, paid.Fee, paid.Flag, paid.FinishedAt = gateway.StatusCompleted, 10_050, 250, gateway.FlagOverpaid, at(23, 59, 59).Add(time.Second)
+	// app1's orders in Indonesia, at 09:30+08:00 = 08:30+07:00 on the 23rd.
+	idPayout := payout(b.app, "D600", "id-payout", at(9, 30, 0))
+	idPayout.CountryCode, idPayout.Currency, idPayout.TransferCode = "ID", "IDR", "BCA"
+	idPayment := payment(b.app, "C600", "id-payment", at(9, 30, 0))
+	idPayment.CountryCode, idPayment.Currency, idPayment.ChannelCode = "ID", "IDR", "ID_QRIS_DYNAMIC"
+	idRefund := refund(b.app, "R600", "id-refund", "C600", at(9, 30, 0))
+	idRefund.CountryCode, idRefund.Currency, idRefund.ChannelCode = "ID", "IDR", "ID_QRIS_DYNAMIC"
 	b.tx(t, func(tx gateway.Tx) error {
 		for _, p := range []gateway.Payout{done, failed,
 			payout(b.app, "D090", "before", at(0, 0, 0).Add(-time.Millisecond)),
 			payout(b.app, "D300", "after", at(24, 0, 0)),
-			payout(b.other, "D400", "other-app", at(12, 0, 0))} {
+			payout(b.other, "D400", "other-app", at(12, 0, 0)), idPayout} {
 			if err := tx.InsertPayout(b.ctx, p); err != nil {
 				return err
 			}
@@ -128,7 +136,7 @@ func (b *bundle) seed(t *testing.T) {
 		for _, p := range []gateway.Payment{paid, payment(b.app, "C201", "shop-2", at(8, 0, 0)),
 			payment(b.app, "C090", "before", at(0, 0, 0).Add(-time.Millisecond)),
 			payment(b.app, "C300", "after", at(24, 0, 0)),
-			payment(b.other, "C400", "other-app", at(12, 0, 0))} {
+			payment(b.other, "C400", "other-app", at(12, 0, 0)), idPayment} {
 			if err := tx.InsertPayment(b.ctx, p); err != nil {
 				return err
 			}
@@ -140,7 +148,7 @@ func (b *bundle) seed(t *testing.T) {
 		denied.Status, denied.FailedCode, denied.FailedMessage, denied.FinishedAt = gateway.RefundFailed, -10009, "channel refund failed", at(23, 31, 0)
 		for _, r := range []gateway.Refund{denied, back,
 			refund(b.app, "R300", "after", "C200", at(24, 0, 0)),
-			refund(b.other, "R400", "other-app", "C400", at(12, 0, 0))} {
+			refund(b.other, "R400", "other-app", "C400", at(12, 0, 0)), idRefund} {
 			if err := tx.InsertRefund(b.ctx, r); err != nil {
 				return err
 			}
@@ -165,6 +173,19 @@ R500,rf-1,C200,2026-11-23T23:30:00+08:00,2026-11-23T23:30:05+08:00,COMPLETE,PHP,
 R501,rf-2,C200,2026-11-23T23:30:00+08:00,2026-11-23T23:31:00+08:00,FAILED,PHP,50.00,0.00,PH_QRPH_DYNAMIC,damaged,-10009,channel refund failed
 `
 
+// The same app's reports of 2026-11-23 in Indonesia: its ID orders only.
+const (
+	wantIDPayouts = `transactionId,mchOrderId,createTime,returnTime,status,currency,amount,fee,payMethodCode,transferCode,accountNo,failedCode,failedMessage
+D600,id-payout,2026-11-23T08:30:00+07:00,,PENDING,IDR,150000.00,1500.00,BANK,BCA,********7890,,
+`
+	wantIDPayments = `transactionId,mchOrderId,createTime,returnTime,status,currency,amount,paidAmount,fee,channelCode,flag
+C600,id-payment,2026-11-23T08:30:00+07:00,,PENDING,IDR,10000.00,0.00,0.00,ID_QRIS_DYNAMIC,
+`
+	wantIDRefunds = `refundTransactionId,mchRefundOrderId,originalTransactionId,createTime,returnTime,status,currency,amount,feeRefunded,channelCode,reason,failedCode,failedMessage
+R600,id-refund,C600,2026-11-23T08:30:00+07:00,,PENDING,IDR,5000.00,0.00,ID_QRIS_DYNAMIC,damaged,,
+`
+)
+
 func TestWrite(t *testing.T) {
 	t.Parallel()
 	forEachEngine(t, func(t *testing.T, b *bundle) {
@@ -182,14 +203,21 @@ func TestWrite(t *testing.T) {
 				t.Errorf("%s report:\n%s\nwant:\n%s", tc.typ, buf.String(), tc.want)
 			}
 		}
-		// In Indonesia (+07:00) the PH day's first hour belongs to the
-		// day before: D101 (00:00+08:00 = 23:00+07:00 on the 22nd) drops out.
-		var buf bytes.Buffer
-		if err := reports.Write(b.ctx, b.st, &buf, reports.Query{AppID: "app1", Country: "ID", Date: "2026-11-23", Type: reports.TypePayout}); err != nil {
-			t.Fatal(err)
-		}
-		if s := buf.String(); strings.Contains(s, "D101") || !strings.Contains(s, "D100,pay-out-1,2026-11-23T08:30:00+07:00") {
-			t.Errorf("ID day report:\n%s", s)
+		// The ID report of the same app and date lists only its orders in
+		// Indonesia, with times at +07:00: none of the PH orders above (the
+		// PH reports, compared whole, leave out the ID ones).
+		for _, tc := range []struct {
+			typ  reports.Type
+			want string
+		}{{reports.TypePayout, wantIDPayouts}, {reports.TypePayment, wantIDPayments}, {reports.TypeRefund, wantIDRefunds}} {
+			var buf bytes.Buffer
+			q := reports.Query{AppID: "app1", Country: "ID", Date: "2026-11-23", Type: tc.typ}
+			if err := reports.Write(b.ctx, b.st, &buf, q); err != nil {
+				t.Fatal(err)
+			}
+			if buf.String() != tc.want {
+				t.Errorf("ID %s report:\n%s\nwant:\n%s", tc.typ, buf.String(), tc.want)
+			}
 		}
 	})
 }

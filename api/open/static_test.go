@@ -67,7 +67,7 @@ func TestStaticCodeCreatePayCancel(t *testing.T) {
 			if i > 0 {
 				time.Sleep(2 * time.Millisecond) // newest first is by time
 			}
-			if err := b.gw.ApplyStaticPayment(b.ctx, code.CodeID, p.amount, p.ref); err != nil {
+			if err := b.gw.ApplyStaticPayment(b.ctx, code.CodeID, p.amount, p.ref, time.Time{}); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -111,7 +111,7 @@ func TestStaticCodeCreatePayCancel(t *testing.T) {
 		if got, err := b.c.StaticCodeDetail(b.ctx, ref); err != nil || got.Status != client.StaticStatusCancel {
 			t.Errorf("detail after cancel %+v, %v", got, err)
 		}
-		if err := b.gw.ApplyStaticPayment(b.ctx, code.CodeID, 10_000, "R3"); gateway.KindOf(err) != gateway.KindCodeClosed {
+		if err := b.gw.ApplyStaticPayment(b.ctx, code.CodeID, 10_000, "R3", time.Time{}); gateway.KindOf(err) != gateway.KindCodeClosed {
 			t.Errorf("a third payment: %v, want refused", err)
 		}
 		if list, err := b.c.StaticCodePayments(b.ctx, client.StaticPaymentsRequest{MchOrderID: "st-1", CountryCode: "PH"}); err != nil || list.Total != 2 {

@@ -54,7 +54,7 @@ type Results interface {
 	gateway.Results
 	ApplyPaymentResult(ctx context.Context, transactionID string, r gateway.PaymentResult) error
 	ApplyRefundResult(ctx context.Context, refundTransactionID string, r gateway.ChannelResult) error
-	ApplyStaticPayment(ctx context.Context, codeID string, amount int64, channelRef string) error
+	ApplyStaticPayment(ctx context.Context, codeID string, amount int64, channelRef string, paidAt time.Time) error
 }
 
 // Storage is all the simulator keeps.

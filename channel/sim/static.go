@@ -78,12 +78,12 @@ func (s *Sim) PayStatic(ctx context.Context, codeID string, amount int64) (strin
 	return id, nil
 }
 
-// applyStaticPayment reports a payment into a static code. When the gateway
-// refuses it (the code was cancelled or expired since the customer paid, or
-// is unknown) the simulated channel returns the money to the customer: the
-// report is done, with a warning.
+// applyStaticPayment reports a payment into a static code, with the time the
+// customer paid. When the gateway refuses it (the code was closed when the
+// customer paid, or is unknown) the simulated channel returns the money to
+// the customer: the report is done, with a warning.
 func (s *Sim) applyStaticPayment(ctx context.Context, results Results, p Payment) error {
-	err := results.ApplyStaticPayment(ctx, p.StaticCodeID, p.Amount, p.ID)
+	err := results.ApplyStaticPayment(ctx, p.StaticCodeID, p.Amount, p.ID, p.CreatedAt)
 	switch gateway.KindOf(err) {
 	case gateway.KindCodeClosed, gateway.KindAmount, gateway.KindNotFound:
 		s.opts.Logger.Warn("sim: static code refused a payment; returned to the customer",

@@ -82,6 +82,19 @@ func (t *tx) applyPosting(ctx context.Context, p ledger.Posting) error {
 
 // InsertHold records h as PENDING, whatever its Status; a
 // *gateway.DuplicateError with Key "hold_id" when the ID is taken.
+// LockAccounts locks the existing accounts of the list, in the list's order,
+// until the transaction ends.
+func (t *tx) LockAccounts(ctx context.Context, accounts []string) error {
+	for _, id := range accounts {
+		// One statement per account keeps the lock order the list's: a
+		// single "= ANY ... ORDER BY ... FOR UPDATE" does not promise it.
+		if _, err := t.db.Exec(ctx, `SELECT 1 FROM accounts WHERE id = $1 FOR UPDATE`, id); err != nil {
+			return translate("lock account", err)
+		}
+	}
+	return nil
+}
+
 func (t *tx) InsertHold(ctx context.Context, h ledger.Hold) error {
 	now := time.Now()
 	_, err := t.db.Exec(ctx, `

@@ -9,38 +9,39 @@ import (
 	"github.com/kasir-gateway/kasir/gateway"
 )
 
-// StreamPayouts calls fn for each of the app's payouts created in [from, to),
-// by creation time and transaction id, reading one row at a time. An error
-// from fn stops the stream and is returned unchanged.
-func (q queries) StreamPayouts(ctx context.Context, appID string, from, to time.Time, fn func(gateway.Payout) error) error {
+// StreamPayouts calls fn for each of the app's payouts in the country
+// created in [from, to), by creation time and transaction id, reading one
+// row at a time. An error from fn stops the stream and is returned
+// unchanged.
+func (q queries) StreamPayouts(ctx context.Context, appID, countryCode string, from, to time.Time, fn func(gateway.Payout) error) error {
 	rows, err := q.db.Query(ctx, `
 		SELECT `+payoutColumns+` FROM payouts
-		WHERE app_id = $1 AND created_at >= $2 AND created_at < $3
+		WHERE app_id = $1 AND country_code = $2 AND created_at >= $3 AND created_at < $4
 		ORDER BY created_at, transaction_id`,
-		appID, from, to)
+		appID, countryCode, from, to)
 	return stream("stream payouts", rows, err, scanPayout, fn)
 }
 
-// StreamPayments calls fn for each of the app's payments created in
-// [from, to), as StreamPayouts does.
-func (q queries) StreamPayments(ctx context.Context, appID string, from, to time.Time, fn func(gateway.Payment) error) error {
+// StreamPayments calls fn for each of the app's payments in the country
+// created in [from, to), as StreamPayouts does.
+func (q queries) StreamPayments(ctx context.Context, appID, countryCode string, from, to time.Time, fn func(gateway.Payment) error) error {
 	rows, err := q.db.Query(ctx, `
 		SELECT `+paymentColumns+` FROM payments
-		WHERE app_id = $1 AND created_at >= $2 AND created_at < $3
+		WHERE app_id = $1 AND country_code = $2 AND created_at >= $3 AND created_at < $4
 		ORDER BY created_at, transaction_id`,
-		appID, from, to)
+		appID, countryCode, from, to)
 	return stream("stream payments", rows, err, scanPayment, fn)
 }
 
-// StreamRefunds calls fn for each of the app's refunds created in
-// [from, to), by creation time and refund transaction id, as StreamPayouts
+// StreamRefunds calls fn for each of the app's refunds in the country
+// created in [from, to), by creation time and refund transaction id, as StreamPayouts
 // does.
-func (q queries) StreamRefunds(ctx context.Context, appID string, from, to time.Time, fn func(gateway.Refund) error) error {
+func (q queries) StreamRefunds(ctx context.Context, appID, countryCode string, from, to time.Time, fn func(gateway.Refund) error) error {
 	rows, err := q.db.Query(ctx, `
 		SELECT `+refundColumns+` FROM refunds
-		WHERE app_id = $1 AND created_at >= $2 AND created_at < $3
+		WHERE app_id = $1 AND country_code = $2 AND created_at >= $3 AND created_at < $4
 		ORDER BY created_at, refund_transaction_id`,
-		appID, from, to)
+		appID, countryCode, from, to)
 	return stream("stream refunds", rows, err, scanRefund, fn)
 }
 

@@ -67,6 +67,10 @@ func (t *tx) applyPosting(ctx context.Context, p ledger.Posting) error {
 
 // InsertHold records h as PENDING, whatever its Status; a
 // *gateway.DuplicateError with Key "hold_id" when the ID is taken.
+// LockAccounts does nothing: a SQLite write transaction holds the whole
+// database from its start (BEGIN IMMEDIATE).
+func (t *tx) LockAccounts(ctx context.Context, accounts []string) error { return nil }
+
 func (t *tx) InsertHold(ctx context.Context, h ledger.Hold) error {
 	now := ms(time.Now())
 	_, err := t.db.ExecContext(ctx, `

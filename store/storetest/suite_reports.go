@@ -18,25 +18,26 @@ const (
 	kindRefunds
 )
 
-// streamEach runs the kind's stream method, handing fn each order's id.
-func streamEach(t *testing.T, s Store, kind reportKind, appID string, from, to time.Time, fn func(id string) error) error {
+// streamEach runs the kind's stream method for the app's orders in country,
+// handing fn each order's id.
+func streamEach(t *testing.T, s Store, kind reportKind, appID, country string, from, to time.Time, fn func(id string) error) error {
 	t.Helper()
 	switch kind {
 	case kindPayouts:
-		return s.StreamPayouts(t.Context(), appID, from, to, func(p gateway.Payout) error { return fn(p.TransactionID) })
+		return s.StreamPayouts(t.Context(), appID, country, from, to, func(p gateway.Payout) error { return fn(p.TransactionID) })
 	case kindPayments:
-		return s.StreamPayments(t.Context(), appID, from, to, func(p gateway.Payment) error { return fn(p.TransactionID) })
+		return s.StreamPayments(t.Context(), appID, country, from, to, func(p gateway.Payment) error { return fn(p.TransactionID) })
 	default:
-		return s.StreamRefunds(t.Context(), appID, from, to, func(r gateway.Refund) error { return fn(r.RefundTransactionID) })
+		return s.StreamRefunds(t.Context(), appID, country, from, to, func(r gateway.Refund) error { return fn(r.RefundTransactionID) })
 	}
 }
 
-// streamIDs returns the ids the kind's stream method gives for the app in
-// [from, to), in order.
-func streamIDs(t *testing.T, s Store, kind reportKind, appID string, from, to time.Time) []string {
+// streamIDs returns the ids the kind's stream method gives for the app's
+// orders in country created in [from, to), in order.
+func streamIDs(t *testing.T, s Store, kind reportKind, appID, country string, from, to time.Time) []string {
 	t.Helper()
 	var ids []string
-	err := streamEach(t, s, kind, appID, from, to, func(id string) error {
+	err := streamEach(t, s, kind, appID, country, from, to, func(id string) error {
 		ids = append(ids, id)
 		return nil
 	})
@@ -46,11 +47,12 @@ func streamIDs(t *testing.T, s Store, kind reportKind, appID string, from, to ti
 	return ids
 }
 
-// seedReportDay inserts, for app, orders created around one local day of
-// loc (2025-03-01): just before its midnight, exactly at it, during it (two
-// at the same instant, inserted out of id order), at the last millisecond,
-// and at the next midnight. It returns the ids the day must list, in order.
-func seedReportDay(t *testing.T, s Store, kind reportKind, app gateway.App, loc *time.Location) []string {
+// seedReportDay inserts, for app, orders of country created around one
+// local day of loc (2025-03-01): just before its midnight, exactly at it,
+// during it (two at the same instant, inserted out of id order), at the last
+// millisecond, and at the next midnight. It returns the ids the day must
+// list, in order.
+func seedReportDay(t *testing.T, s Store, kind reportKind, app gateway.App, country string, loc *time.Location) []string {
 	t.Helper()
 	start := time.Date(2025, 3, 1, 0, 0, 0, 0, loc)
 	end := start.AddDate(0, 0, 1)
@@ -72,23 +74,24 @@ func seedReportDay(t *testing.T, s Store, kind reportKind, app gateway.App, loc 
 	var paid gateway.Payment // the payment refunds refund
 	if kind == kindRefunds {
 		paid = newPayment(app, uniq("rep"))
+		paid.CountryCode = country
 		insertPayment(t, s, paid)
 	}
 	for i, o := range orders {
 		switch kind {
 		case kindPayouts:
 			p := newPayout(app, uniq("rep"))
-			p.TransactionID, p.CreatedAt, p.UpdatedAt = "D"+o.id, o.at, o.at
+			p.TransactionID, p.CountryCode, p.CreatedAt, p.UpdatedAt = "D"+o.id, country, o.at, o.at
 			insertPayout(t, s, p)
 			orders[i].id = p.TransactionID
 		case kindPayments:
 			p := newPayment(app, uniq("rep"))
-			p.TransactionID, p.CreatedAt, p.UpdatedAt = "C"+o.id, o.at, o.at
+			p.TransactionID, p.CountryCode, p.CreatedAt, p.UpdatedAt = "C"+o.id, country, o.at, o.at
 			insertPayment(t, s, p)
 			orders[i].id = p.TransactionID
 		case kindRefunds:
 			r := gateway.Refund{RefundTransactionID: "R" + o.id, AppID: app.AppID, MerchantID: app.MerchantID,
-				MchRefundOrderID: uniq("rep"), OriginalTransactionID: paid.TransactionID, CountryCode: "PH",
+				MchRefundOrderID: uniq("rep"), OriginalTransactionID: paid.TransactionID, CountryCode: country,
 				Currency: "PHP", ChannelCode: paid.ChannelCode, Amount: 100, Status: gateway.RefundPending,
 				ChannelState: gateway.ChannelNew, CreatedAt: o.at, UpdatedAt: o.at}
 			mustTx(t, s, func(tx gateway.Tx) error { return tx.InsertRefund(t.Context(), r) })
@@ -103,14 +106,21 @@ func reportStreamTest(kind reportKind) func(t *testing.T, s Store) {
 		for _, loc := range []*time.Location{time.FixedZone("PHT", 8*3600), time.FixedZone("WIB", 7*3600)} {
 			_, app := seedApp(t, s)
 			_, other := seedApp(t, s)
-			want := seedReportDay(t, s, kind, app, loc)
-			seedReportDay(t, s, kind, other, loc) // another app's orders: never listed
+			want := seedReportDay(t, s, kind, app, "PH", loc)
+			wantID := seedReportDay(t, s, kind, app, "ID", loc) // the app's orders in another country
+			seedReportDay(t, s, kind, other, "PH", loc)         // another app's orders: never listed
 			start := time.Date(2025, 3, 1, 0, 0, 0, 0, loc)
-			got := streamIDs(t, s, kind, app.AppID, start, start.AddDate(0, 0, 1))
+			got := streamIDs(t, s, kind, app.AppID, "PH", start, start.AddDate(0, 0, 1))
 			if !slices.Equal(got, want) {
-				t.Errorf("%s day: got %v, want %v", loc, got, want)
+				t.Errorf("%s PH day: got %v, want %v (no ID orders)", loc, got, want)
 			}
-			if got := streamIDs(t, s, kind, "no-such-app", start, start.AddDate(0, 0, 1)); len(got) != 0 {
+			if got := streamIDs(t, s, kind, app.AppID, "ID", start, start.AddDate(0, 0, 1)); !slices.Equal(got, wantID) {
+				t.Errorf("%s ID day: got %v, want %v (no PH orders)", loc, got, wantID)
+			}
+			if got := streamIDs(t, s, kind, app.AppID, "TH", start, start.AddDate(0, 0, 1)); len(got) != 0 {
+				t.Errorf("a country without orders streams %v", got)
+			}
+			if got := streamIDs(t, s, kind, "no-such-app", "PH", start, start.AddDate(0, 0, 1)); len(got) != 0 {
 				t.Errorf("unknown app streams %v", got)
 			}
 		}
@@ -122,7 +132,7 @@ var errStop = errors.New("stop here")
 func reportStopTest(kind reportKind) func(t *testing.T, s Store) {
 	return func(t *testing.T, s Store) {
 		_, app := seedApp(t, s)
-		want := seedReportDay(t, s, kind, app, time.UTC)
+		want := seedReportDay(t, s, kind, app, "PH", time.UTC)
 		start := time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC)
 		var seen []string
 		stop := func(id string) error {
@@ -132,7 +142,7 @@ func reportStopTest(kind reportKind) func(t *testing.T, s Store) {
 			}
 			return nil
 		}
-		err := streamEach(t, s, kind, app.AppID, start, start.AddDate(0, 0, 1), stop)
+		err := streamEach(t, s, kind, app.AppID, "PH", start, start.AddDate(0, 0, 1), stop)
 		if err != errStop {
 			t.Errorf("stream returned %v, want the callback's error unchanged", err)
 		}
@@ -140,7 +150,7 @@ func reportStopTest(kind reportKind) func(t *testing.T, s Store) {
 			t.Errorf("stream went on after the error: saw %v", seen)
 		}
 		// The store is usable afterwards: the rows were closed.
-		if got := streamIDs(t, s, kind, app.AppID, start, start.AddDate(0, 0, 1)); !slices.Equal(got, want) {
+		if got := streamIDs(t, s, kind, app.AppID, "PH", start, start.AddDate(0, 0, 1)); !slices.Equal(got, want) {
 			t.Errorf("after a stopped stream: got %v, want %v", got, want)
 		}
 	}
@@ -158,7 +168,7 @@ var reportTests = []test{
 		p := newPayout(app, "fields")
 		insertPayout(t, s, p)
 		var got []gateway.Payout
-		err := s.StreamPayouts(t.Context(), app.AppID, t0, t0.Add(time.Millisecond), func(p gateway.Payout) error {
+		err := s.StreamPayouts(t.Context(), app.AppID, "PH", t0, t0.Add(time.Millisecond), func(p gateway.Payout) error {
 			got = append(got, p)
 			return nil
 		})
@@ -179,7 +189,7 @@ var reportTests = []test{
 			FinishedAt: t0.Add(time.Second), SubmittedAt: t0.Add(time.Millisecond)}
 		mustTx(t, s, func(tx gateway.Tx) error { return tx.InsertRefund(t.Context(), r) })
 		var got []gateway.Refund
-		err := s.StreamRefunds(t.Context(), app.AppID, t0, t0.Add(time.Millisecond), func(r gateway.Refund) error {
+		err := s.StreamRefunds(t.Context(), app.AppID, "PH", t0, t0.Add(time.Millisecond), func(r gateway.Refund) error {
 			got = append(got, r)
 			return nil
 		})
@@ -193,7 +203,7 @@ var reportTests = []test{
 		p := newPayment(app, "fields")
 		insertPayment(t, s, p)
 		var got []gateway.Payment
-		err := s.StreamPayments(t.Context(), app.AppID, t0, t0.Add(time.Millisecond), func(p gateway.Payment) error {
+		err := s.StreamPayments(t.Context(), app.AppID, "PH", t0, t0.Add(time.Millisecond), func(p gateway.Payment) error {
 			got = append(got, p)
 			return nil
 		})

@@ -10,6 +10,7 @@ import (
 	"html/template"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/kasir-gateway/kasir/gateway"
@@ -98,6 +99,13 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, message string)
 // pay is the sandbox's "pay" button: the simulated channel receives the
 // customer's payment of the full amount and reports it to the gateway.
 func (h *Handler) pay(w http.ResponseWriter, r *http.Request) {
+	// The button posts from this page; another site's form may not press it.
+	if o := r.Header.Get("Origin"); o != "" {
+		if u, err := url.Parse(o); err != nil || u.Host != r.Host {
+			http.Error(w, "cross-site request refused", http.StatusForbidden)
+			return
+		}
+	}
 	id := r.PathValue("transactionId")
 	p, err := h.Payments.GetPaymentByID(r.Context(), id)
 	if errors.Is(err, gateway.ErrNotFound) {
@@ -108,8 +116,8 @@ func (h *Handler) pay(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "temporarily unavailable", http.StatusServiceUnavailable)
 		return
 	}
-	if p.Status == gateway.StatusCompleted {
-		h.render(w, r, "This order is paid already.")
+	if p.Status != gateway.StatusPending {
+		h.render(w, r, "This order is "+string(p.Status)+": it takes no payment here.")
 		return
 	}
 	if _, err := h.Payer.Pay(r.Context(), id, p.Amount); err != nil {

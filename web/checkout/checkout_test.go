@@ -74,6 +74,13 @@ func TestHostedPage(t *testing.T) {
 		t.Fatalf("unknown order: HTTP %d", code)
 	}
 
+	// A form on another site may not press the button.
+	cross, _ := http.NewRequest(http.MethodPost, srv.URL+"/pay/"+va.TransactionID, nil)
+	cross.Header.Set("Origin", "https://evil.example")
+	if resp, err := noRedirect.Do(cross); err != nil || resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("cross-site POST: %v %v", resp, err)
+	}
+
 	resp, err := noRedirect.PostForm(srv.URL+"/pay/"+va.TransactionID, url.Values{})
 	if err != nil {
 		t.Fatal(err)
@@ -88,6 +95,15 @@ func TestHostedPage(t *testing.T) {
 	code, body = get("/pay/" + va.TransactionID)
 	if code != 200 || !strings.Contains(body, "COMPLETED") || !strings.Contains(body, "https://shop.example/done") || strings.Contains(body, `id="pay"`) {
 		t.Fatalf("paid page:\n%s", body)
+	}
+	// Pressing it again on a paid order pays nothing more.
+	resp, err = noRedirect.PostForm(srv.URL+"/pay/"+va.TransactionID, url.Values{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if _, err := sm.ReportDue(ctx); err != nil {
+		t.Fatal(err)
 	}
 	bal, err := gw.Balance(ctx, app.MerchantID, "IDR")
 	if err != nil || bal.Available != 75_000 {
