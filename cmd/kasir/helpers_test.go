@@ -17,6 +17,8 @@ import (
 	"testing"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/kasir-gateway/kasir/client"
 )
 
 // engines are the databases every end-to-end test runs on.
@@ -140,4 +142,30 @@ func platformKeyPath(db string) string {
 		return filepath.Join(os.TempDir(), "kasir-test-keys", u.Query().Get("search_path")+".pem")
 	}
 	return filepath.Join(filepath.Dir(db), "platform.pem")
+}
+
+// eachEngine runs f as a parallel subtest on a fresh SQLite database and on
+// a fresh PostgreSQL schema.
+func eachEngine(t *testing.T, f func(t *testing.T, db string)) {
+	for _, engine := range engines {
+		t.Run(engine, func(t *testing.T) {
+			t.Parallel()
+			f(t, freshDB(t, engine))
+		})
+	}
+}
+
+// platformPublicKey reads the platform key with `kasir keys platform`, as a
+// merchant would.
+func platformPublicKey(t *testing.T, db string) *rsa.PublicKey {
+	t.Helper()
+	code, pubPEM, errOut := runCLI(t, db, "keys", "platform")
+	if code != 0 {
+		t.Fatalf("keys platform: exit %d: %s", code, errOut)
+	}
+	k, err := client.ParsePublicKey([]byte(pubPEM))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
 }

@@ -90,112 +90,108 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 // and then accepts; every attempt is recorded.
 func TestPayoutEndToEnd(t *testing.T) {
 	t.Parallel()
-	for _, engine := range engines {
-		t.Run(engine, func(t *testing.T) {
-			t.Parallel()
-			db := freshDB(t, engine)
-			s := startServer(t, db, nil)
+	eachEngine(t, func(t *testing.T, db string) {
+		s := startServer(t, db, nil)
 
-			code, pubPEM, _ := runCLI(t, db, "keys", "platform")
-			platformKey, err := client.ParsePublicKey([]byte(pubPEM))
-			if code != 0 || err != nil {
-				t.Fatalf("keys platform: exit %d, %v", code, err)
-			}
-			var mu sync.Mutex
-			var calls int
-			var got []client.Notification
-			failed := make(chan struct{}, 10)
-			receiver := httptest.NewServer(client.NotificationHandler(platformKey, func(ctx context.Context, n client.Notification) error {
-				mu.Lock()
-				defer mu.Unlock()
-				calls++
-				if calls <= 2 {
-					failed <- struct{}{}
-					return errors.New("merchant endpoint down")
-				}
-				got = append(got, n)
-				return nil
-			}))
-			defer receiver.Close()
-
-			c, appID := onboard(t, s, db, receiver.URL+"/notify")
-			ctx := context.Background()
-			res, err := c.CreatePayout(ctx, client.PayoutRequest{
-				MchOrderID: "E2E-1", CountryCode: "PH", Currency: "PHP", Amount: 150000,
-				PayMethodCode: "BANK", TransferCode: "BDO", AccountNo: "1234567890", AccountName: "Juan Dela Cruz",
-			})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if res.TransactionStatus != "PENDING" || res.Fee != 1000+750 {
-				t.Fatalf("created %+v", res)
-			}
-			// The first delivery fails; restart serve while the retry waits.
-			<-failed
-			closeServer(t, s)
-			s = startServer(t, db, nil)
-			defer closeServer(t, s)
-			c = client.New("http://"+s.Addr(), appID, merchantKey(t))
-
-			waitFor(t, "a delivered notification", func() bool {
-				mu.Lock()
-				defer mu.Unlock()
-				return len(got) > 0
-			})
+		code, pubPEM, _ := runCLI(t, db, "keys", "platform")
+		platformKey, err := client.ParsePublicKey([]byte(pubPEM))
+		if code != 0 || err != nil {
+			t.Fatalf("keys platform: exit %d, %v", code, err)
+		}
+		var mu sync.Mutex
+		var calls int
+		var got []client.Notification
+		failed := make(chan struct{}, 10)
+		receiver := httptest.NewServer(client.NotificationHandler(platformKey, func(ctx context.Context, n client.Notification) error {
 			mu.Lock()
-			n := got[0]
-			mu.Unlock()
-			if n.EventName != "disbursement.success" || n.TransactionID != res.TransactionID || n.TransactionStatus != "COMPLETED" ||
-				n.Amount != 150000 || n.MchOrderID != "E2E-1" || n.CountryCode != "PH" || n.Currency != "PHP" {
-				t.Fatalf("notification %+v", n)
+			defer mu.Unlock()
+			calls++
+			if calls <= 2 {
+				failed <- struct{}{}
+				return errors.New("merchant endpoint down")
 			}
-			if !regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+08:00$`).MatchString(n.ReturnTime) {
-				t.Fatalf("returnTime %q is not ISO-8601 with the Philippine offset", n.ReturnTime)
-			}
-			p, err := c.CheckPayout(ctx, client.CheckRequest{TransactionID: res.TransactionID, CountryCode: "PH"})
-			if err != nil || p.TransactionStatus != "COMPLETED" {
-				t.Fatalf("check: %+v, %v", p, err)
-			}
-			bal, err := c.Balance(ctx, "PH")
-			if err != nil || bal.Balance != "8482.50" || bal.HeldAmount != 0 {
-				t.Fatalf("balance %+v, %v; want 8482.50 available, nothing held", bal, err)
-			}
+			got = append(got, n)
+			return nil
+		}))
+		defer receiver.Close()
 
-			// Every attempt is recorded: two failures, then the delivery.
-			waitFor(t, "the delivery to be recorded", func() bool {
-				_, out, _ := runCLI(t, db, "notify", "list", "--transaction-id", res.TransactionID, "--json")
-				return strings.Contains(out, `"DELIVERED"`)
-			})
-			_, out, _ := runCLI(t, db, "notify", "list", "--transaction-id", res.TransactionID, "--json")
-			var recs []notifyRecord
-			if err := json.Unmarshal([]byte(out), &recs); err != nil {
-				t.Fatalf("notify list --json: %v\n%s", err, out)
-			}
-			var notifyRec *notifyRecord
-			for i := range recs {
-				if recs[i].Message.Topic == "notify" {
-					notifyRec = &recs[i]
-				}
-			}
-			if notifyRec == nil || notifyRec.Message.Status != "DELIVERED" || len(notifyRec.Attempts) != 3 ||
-				notifyRec.Attempts[0].HTTPStatus != 500 || notifyRec.Attempts[0].OK || !notifyRec.Attempts[2].OK {
-				t.Fatalf("notification record: %s", out)
-			}
-
-			// Resend delivers it once more.
-			if code, out, errOut := runCLI(t, db, "notify", "resend", "--transaction-id", res.TransactionID); code != 0 {
-				t.Fatalf("resend: %d %s %s", code, out, errOut)
-			}
-			waitFor(t, "the resent notification", func() bool {
-				mu.Lock()
-				defer mu.Unlock()
-				return len(got) == 2
-			})
-			if code, out, _ := runCLI(t, db, "ledger", "check"); code != 0 || !strings.Contains(out, "OK") {
-				t.Fatalf("ledger check: exit %d\n%s", code, out)
-			}
+		c, appID := onboard(t, s, db, receiver.URL+"/notify")
+		ctx := context.Background()
+		res, err := c.CreatePayout(ctx, client.PayoutRequest{
+			MchOrderID: "E2E-1", CountryCode: "PH", Currency: "PHP", Amount: 150000,
+			PayMethodCode: "BANK", TransferCode: "BDO", AccountNo: "1234567890", AccountName: "Juan Dela Cruz",
 		})
-	}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.TransactionStatus != "PENDING" || res.Fee != 1000+750 {
+			t.Fatalf("created %+v", res)
+		}
+		// The first delivery fails; restart serve while the retry waits.
+		<-failed
+		closeServer(t, s)
+		s = startServer(t, db, nil)
+		defer closeServer(t, s)
+		c = client.New("http://"+s.Addr(), appID, merchantKey(t))
+
+		waitFor(t, "a delivered notification", func() bool {
+			mu.Lock()
+			defer mu.Unlock()
+			return len(got) > 0
+		})
+		mu.Lock()
+		n := got[0]
+		mu.Unlock()
+		if n.EventName != "disbursement.success" || n.TransactionID != res.TransactionID || n.TransactionStatus != "COMPLETED" ||
+			n.Amount != 150000 || n.MchOrderID != "E2E-1" || n.CountryCode != "PH" || n.Currency != "PHP" {
+			t.Fatalf("notification %+v", n)
+		}
+		if !regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+08:00$`).MatchString(n.ReturnTime) {
+			t.Fatalf("returnTime %q is not ISO-8601 with the Philippine offset", n.ReturnTime)
+		}
+		p, err := c.CheckPayout(ctx, client.CheckRequest{TransactionID: res.TransactionID, CountryCode: "PH"})
+		if err != nil || p.TransactionStatus != "COMPLETED" {
+			t.Fatalf("check: %+v, %v", p, err)
+		}
+		bal, err := c.Balance(ctx, "PH")
+		if err != nil || bal.Balance != "8482.50" || bal.HeldAmount != 0 {
+			t.Fatalf("balance %+v, %v; want 8482.50 available, nothing held", bal, err)
+		}
+
+		// Every attempt is recorded: two failures, then the delivery.
+		waitFor(t, "the delivery to be recorded", func() bool {
+			_, out, _ := runCLI(t, db, "notify", "list", "--transaction-id", res.TransactionID, "--json")
+			return strings.Contains(out, `"DELIVERED"`)
+		})
+		_, out, _ := runCLI(t, db, "notify", "list", "--transaction-id", res.TransactionID, "--json")
+		var recs []notifyRecord
+		if err := json.Unmarshal([]byte(out), &recs); err != nil {
+			t.Fatalf("notify list --json: %v\n%s", err, out)
+		}
+		var notifyRec *notifyRecord
+		for i := range recs {
+			if recs[i].Message.Topic == "notify" {
+				notifyRec = &recs[i]
+			}
+		}
+		if notifyRec == nil || notifyRec.Message.Status != "DELIVERED" || len(notifyRec.Attempts) != 3 ||
+			notifyRec.Attempts[0].HTTPStatus != 500 || notifyRec.Attempts[0].OK || !notifyRec.Attempts[2].OK {
+			t.Fatalf("notification record: %s", out)
+		}
+
+		// Resend delivers it once more.
+		if code, out, errOut := runCLI(t, db, "notify", "resend", "--transaction-id", res.TransactionID); code != 0 {
+			t.Fatalf("resend: %d %s %s", code, out, errOut)
+		}
+		waitFor(t, "the resent notification", func() bool {
+			mu.Lock()
+			defer mu.Unlock()
+			return len(got) == 2
+		})
+		if code, out, _ := runCLI(t, db, "ledger", "check"); code != 0 || !strings.Contains(out, "OK") {
+			t.Fatalf("ledger check: exit %d\n%s", code, out)
+		}
+	})
 }
 
 // notifyRecord is what `kasir notify list --json` prints per message.
@@ -216,52 +212,48 @@ type notifyRecord struct {
 // serve runs on the same database.
 func TestOperatorSettlesHeldPayout(t *testing.T) {
 	t.Parallel()
-	for _, engine := range engines {
-		t.Run(engine, func(t *testing.T) {
-			t.Parallel()
-			db := freshDB(t, engine)
-			s := startServer(t, db, nil)
-			defer closeServer(t, s)
-			c, appID := onboard(t, s, db, "")
-			ctx := context.Background()
-			ids := map[string]string{}
-			for _, id := range []string{"HOLD-OK", "HOLD-FAIL"} {
-				res, err := c.CreatePayout(ctx, client.PayoutRequest{
-					MchOrderID: id, CountryCode: "PH", Currency: "PHP", Amount: 10000,
-					PayMethodCode: "EWALLET", TransferCode: "GCASH", AccountNo: "09170009999",
-				})
-				if err != nil {
-					t.Fatal(err)
-				}
-				ids[id] = res.TransactionID
-			}
-			time.Sleep(500 * time.Millisecond) // past --sim-delay: still PENDING
-			for _, id := range ids {
-				if p, err := c.CheckPayout(ctx, client.CheckRequest{TransactionID: id, CountryCode: "PH"}); err != nil || p.TransactionStatus != "PENDING" {
-					t.Fatalf("held payout: %+v, %v", p, err)
-				}
-			}
-			if code, out, errOut := runCLI(t, db, "sim", "complete", "--transaction-id", ids["HOLD-OK"]); code != 0 {
-				t.Fatalf("sim complete: %d %s %s", code, out, errOut)
-			}
-			if code, out, errOut := runCLI(t, db, "sim", "fail", "--transaction-id", ids["HOLD-FAIL"], "--code", "-10005"); code != 0 {
-				t.Fatalf("sim fail: %d %s %s", code, out, errOut)
-			}
-			if code, _, _ := runCLI(t, db, "sim", "fail", "--transaction-id", ids["HOLD-FAIL"]); code == 0 {
-				t.Fatal("failing a decided transfer again succeeded")
-			}
-			waitFor(t, "both payouts to settle", func() bool {
-				a, _ := c.CheckPayout(ctx, client.CheckRequest{TransactionID: ids["HOLD-OK"], CountryCode: "PH"})
-				b, _ := c.CheckPayout(ctx, client.CheckRequest{TransactionID: ids["HOLD-FAIL"], CountryCode: "PH"})
-				return a.TransactionStatus == "COMPLETED" && b.TransactionStatus == "FAILED" && b.FailedCode == -10005
+	eachEngine(t, func(t *testing.T, db string) {
+		s := startServer(t, db, nil)
+		defer closeServer(t, s)
+		c, appID := onboard(t, s, db, "")
+		ctx := context.Background()
+		ids := map[string]string{}
+		for _, id := range []string{"HOLD-OK", "HOLD-FAIL"} {
+			res, err := c.CreatePayout(ctx, client.PayoutRequest{
+				MchOrderID: id, CountryCode: "PH", Currency: "PHP", Amount: 10000,
+				PayMethodCode: "EWALLET", TransferCode: "GCASH", AccountNo: "09170009999",
 			})
-			// 10,000.00 - (100.00 + 10.00 + 0.50) for the completed one only.
-			code, out, _ := runCLI(t, db, "balance", "show", "--app", appID, "--currency", "PHP", "--json")
-			if code != 0 || !strings.Contains(out, `"available": 988950`) || !strings.Contains(out, `"held": 0`) {
-				t.Fatalf("balance show: %d %s", code, out)
+			if err != nil {
+				t.Fatal(err)
 			}
+			ids[id] = res.TransactionID
+		}
+		time.Sleep(500 * time.Millisecond) // past --sim-delay: still PENDING
+		for _, id := range ids {
+			if p, err := c.CheckPayout(ctx, client.CheckRequest{TransactionID: id, CountryCode: "PH"}); err != nil || p.TransactionStatus != "PENDING" {
+				t.Fatalf("held payout: %+v, %v", p, err)
+			}
+		}
+		if code, out, errOut := runCLI(t, db, "sim", "complete", "--transaction-id", ids["HOLD-OK"]); code != 0 {
+			t.Fatalf("sim complete: %d %s %s", code, out, errOut)
+		}
+		if code, out, errOut := runCLI(t, db, "sim", "fail", "--transaction-id", ids["HOLD-FAIL"], "--code", "-10005"); code != 0 {
+			t.Fatalf("sim fail: %d %s %s", code, out, errOut)
+		}
+		if code, _, _ := runCLI(t, db, "sim", "fail", "--transaction-id", ids["HOLD-FAIL"]); code == 0 {
+			t.Fatal("failing a decided transfer again succeeded")
+		}
+		waitFor(t, "both payouts to settle", func() bool {
+			a, _ := c.CheckPayout(ctx, client.CheckRequest{TransactionID: ids["HOLD-OK"], CountryCode: "PH"})
+			b, _ := c.CheckPayout(ctx, client.CheckRequest{TransactionID: ids["HOLD-FAIL"], CountryCode: "PH"})
+			return a.TransactionStatus == "COMPLETED" && b.TransactionStatus == "FAILED" && b.FailedCode == -10005
 		})
-	}
+		// 10,000.00 - (100.00 + 10.00 + 0.50) for the completed one only.
+		code, out, _ := runCLI(t, db, "balance", "show", "--app", appID, "--currency", "PHP", "--json")
+		if code != 0 || !strings.Contains(out, `"available": 988950`) || !strings.Contains(out, `"held": 0`) {
+			t.Fatalf("balance show: %d %s", code, out)
+		}
+	})
 }
 
 // TestCLIErrors checks that bad operator input is refused with a message

@@ -19,89 +19,81 @@ import (
 // the ledger checked.
 func TestRefundEndToEnd(t *testing.T) {
 	t.Parallel()
-	for _, engine := range engines {
-		t.Run(engine, func(t *testing.T) {
-			t.Parallel()
-			db := freshDB(t, engine)
-			s := startServer(t, db, func(c *Config) { c.RefundFee = "refund" })
-			defer closeServer(t, s)
-			_, pubPEM, _ := runCLI(t, db, "keys", "platform")
-			platformKey, err := client.ParsePublicKey([]byte(pubPEM))
-			if err != nil {
-				t.Fatal(err)
-			}
-			var mu sync.Mutex
-			got := map[string]client.Notification{}
-			receiver := httptest.NewServer(client.NotificationHandler(platformKey, func(ctx context.Context, n client.Notification) error {
-				mu.Lock()
-				defer mu.Unlock()
-				got[n.EventName] = n
-				return nil
-			}))
-			defer receiver.Close()
-			c, _ := onboard(t, s, db, receiver.URL+"/notify") // fee 10.00 + 0.5%, PHP 10,000.00 available
-			ctx := context.Background()
-
-			pay, err := c.CreatePayment(ctx, client.PaymentRequest{MchOrderID: "E2E-PAY", CountryCode: "PH", Currency: "PHP",
-				Amount: 100_000, ChannelCode: "PH_QRPH_DYNAMIC"})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if code, _, errOut := runCLI(t, db, "sim", "pay", "--transaction-id", pay.TransactionID); code != 0 {
-				t.Fatalf("sim pay: %s", errOut)
-			}
-			waitFor(t, "the payment to be booked", func() bool {
-				p, err := c.CheckPayment(ctx, client.CheckRequest{TransactionID: pay.TransactionID, CountryCode: "PH"})
-				return err == nil && p.TransactionStatus == "COMPLETED"
-			})
-
-			ok, err := c.CreateRefund(ctx, client.RefundRequest{MchRefundOrderID: "E2E-RF-1", OriginalTransactionID: pay.TransactionID,
-				Amount: 40_000, Reason: "partial return", CallbackURL: receiver.URL + "/refunds"})
-			if err != nil || ok.RefundStatus != client.RefundPending || ok.FeeRefunded != 600 {
-				t.Fatalf("refund: %+v, %v", ok, err)
-			}
-			bad, err := c.CreateRefund(ctx, client.RefundRequest{MchRefundOrderID: "E2E-RF-2", OriginalTransactionID: pay.TransactionID,
-				Amount: 60_000, Reason: "SIMFAIL", CallbackURL: receiver.URL + "/refunds"})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, err := c.CreateRefund(ctx, client.RefundRequest{MchRefundOrderID: "E2E-RF-3", OriginalTransactionID: pay.TransactionID,
-				Amount: 1}); client.ErrorCode(err) != client.CodeRefundExceeds {
-				t.Fatalf("refund beyond the payment: %v, want %d", err, client.CodeRefundExceeds)
-			}
-			waitFor(t, "both refund notifications", func() bool {
-				mu.Lock()
-				defer mu.Unlock()
-				_, s := got[client.EventRefundSuccess]
-				_, f := got[client.EventRefundFailed]
-				return s && f
-			})
+	eachEngine(t, func(t *testing.T, db string) {
+		s := startServer(t, db, func(c *Config) { c.RefundFee = "refund" })
+		defer closeServer(t, s)
+		platformKey := platformPublicKey(t, db)
+		var mu sync.Mutex
+		got := map[string]client.Notification{}
+		receiver := httptest.NewServer(client.NotificationHandler(platformKey, func(ctx context.Context, n client.Notification) error {
 			mu.Lock()
-			success, failed := got[client.EventRefundSuccess], got[client.EventRefundFailed]
-			mu.Unlock()
-			if success.RefundTransactionID != ok.RefundTransactionID || success.RefundStatus != client.RefundComplete ||
-				success.RefundAmount != 40_000 || success.FeeRefunded != 600 || success.OriginalTransactionID != pay.TransactionID ||
-				!strings.HasSuffix(success.ReturnTime, "+08:00") {
-				t.Fatalf("success notification %+v", success)
-			}
-			if failed.RefundTransactionID != bad.RefundTransactionID || failed.RefundStatus != client.RefundFailed ||
-				failed.FailedCode != -10009 || failed.FailedMessage != "Channel Refund Failed" {
-				t.Fatalf("failed notification %+v", failed)
-			}
-			list, err := c.Refunds(ctx, client.RefundQuery{OriginalTransactionID: pay.TransactionID})
-			if err != nil || len(list) != 2 || list[0].RefundStatus != client.RefundComplete || list[1].RefundStatus != client.RefundFailed {
-				t.Fatalf("refunds %+v, %v", list, err)
-			}
-			// 10,000.00 + 1,000.00 - 15.00 fee, - 400.00 refunded + 6.00 fee back.
-			bal, err := c.Balance(ctx, "PH")
-			if err != nil || bal.Balance != "10591.00" {
-				t.Fatalf("balance %+v, %v; want 10591.00", bal, err)
-			}
-			if code, out, _ := runCLI(t, db, "ledger", "check"); code != 0 || !strings.Contains(out, "OK") {
-				t.Fatalf("ledger check: exit %d\n%s", code, out)
-			}
+			defer mu.Unlock()
+			got[n.EventName] = n
+			return nil
+		}))
+		defer receiver.Close()
+		c, _ := onboard(t, s, db, receiver.URL+"/notify") // fee 10.00 + 0.5%, PHP 10,000.00 available
+		ctx := context.Background()
+
+		pay, err := c.CreatePayment(ctx, client.PaymentRequest{MchOrderID: "E2E-PAY", CountryCode: "PH", Currency: "PHP",
+			Amount: 100_000, ChannelCode: "PH_QRPH_DYNAMIC"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if code, _, errOut := runCLI(t, db, "sim", "pay", "--transaction-id", pay.TransactionID); code != 0 {
+			t.Fatalf("sim pay: %s", errOut)
+		}
+		waitFor(t, "the payment to be booked", func() bool {
+			p, err := c.CheckPayment(ctx, client.CheckRequest{TransactionID: pay.TransactionID, CountryCode: "PH"})
+			return err == nil && p.TransactionStatus == "COMPLETED"
 		})
-	}
+
+		ok, err := c.CreateRefund(ctx, client.RefundRequest{MchRefundOrderID: "E2E-RF-1", OriginalTransactionID: pay.TransactionID,
+			Amount: 40_000, Reason: "partial return", CallbackURL: receiver.URL + "/refunds"})
+		if err != nil || ok.RefundStatus != client.RefundPending || ok.FeeRefunded != 600 {
+			t.Fatalf("refund: %+v, %v", ok, err)
+		}
+		bad, err := c.CreateRefund(ctx, client.RefundRequest{MchRefundOrderID: "E2E-RF-2", OriginalTransactionID: pay.TransactionID,
+			Amount: 60_000, Reason: "SIMFAIL", CallbackURL: receiver.URL + "/refunds"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.CreateRefund(ctx, client.RefundRequest{MchRefundOrderID: "E2E-RF-3", OriginalTransactionID: pay.TransactionID,
+			Amount: 1}); client.ErrorCode(err) != client.CodeRefundExceeds {
+			t.Fatalf("refund beyond the payment: %v, want %d", err, client.CodeRefundExceeds)
+		}
+		waitFor(t, "both refund notifications", func() bool {
+			mu.Lock()
+			defer mu.Unlock()
+			_, s := got[client.EventRefundSuccess]
+			_, f := got[client.EventRefundFailed]
+			return s && f
+		})
+		mu.Lock()
+		success, failed := got[client.EventRefundSuccess], got[client.EventRefundFailed]
+		mu.Unlock()
+		if success.RefundTransactionID != ok.RefundTransactionID || success.RefundStatus != client.RefundComplete ||
+			success.RefundAmount != 40_000 || success.FeeRefunded != 600 || success.OriginalTransactionID != pay.TransactionID ||
+			!strings.HasSuffix(success.ReturnTime, "+08:00") {
+			t.Fatalf("success notification %+v", success)
+		}
+		if failed.RefundTransactionID != bad.RefundTransactionID || failed.RefundStatus != client.RefundFailed ||
+			failed.FailedCode != -10009 || failed.FailedMessage != "Channel Refund Failed" {
+			t.Fatalf("failed notification %+v", failed)
+		}
+		list, err := c.Refunds(ctx, client.RefundQuery{OriginalTransactionID: pay.TransactionID})
+		if err != nil || len(list) != 2 || list[0].RefundStatus != client.RefundComplete || list[1].RefundStatus != client.RefundFailed {
+			t.Fatalf("refunds %+v, %v", list, err)
+		}
+		// 10,000.00 + 1,000.00 - 15.00 fee, - 400.00 refunded + 6.00 fee back.
+		bal, err := c.Balance(ctx, "PH")
+		if err != nil || bal.Balance != "10591.00" {
+			t.Fatalf("balance %+v, %v; want 10591.00", bal, err)
+		}
+		if code, out, _ := runCLI(t, db, "ledger", "check"); code != 0 || !strings.Contains(out, "OK") {
+			t.Fatalf("ledger check: exit %d\n%s", code, out)
+		}
+	})
 }
 
 func TestConfigRefundFee(t *testing.T) {
