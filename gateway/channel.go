@@ -53,6 +53,9 @@ const (
 	FailedDestination     = -10005
 	FailedNetworkReject   = -10006
 	FailedRefund          = -10009
+	// FailedCanceled is ours: a payout canceled before it was paid (dialect
+	// B's CANCEL). The providers' table stops at -10009.
+	FailedCanceled = -10010
 )
 
 // FailedMessages holds the standard message of each failed code.
@@ -65,4 +68,5 @@ var FailedMessages = map[int]string{
 	FailedDestination:     "Destination Account Error",
 	FailedNetworkReject:   "Network Reject",
 	FailedRefund:          "Channel Refund Failed",
+	FailedCanceled:        "Order Canceled",
 }
