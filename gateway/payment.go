@@ -2,7 +2,6 @@ package gateway
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -298,25 +297,7 @@ func (g *Gateway) ExpirePayments(ctx context.Context, limit int) (int, error) {
 // queuePaymentEvent puts a payment's notification in the outbox, to its
 // notifyUrl or else the app's default.
 func (g *Gateway) queuePaymentEvent(ctx context.Context, tx Tx, p Payment, name string, now time.Time) error {
-	url := p.NotifyURL
-	if url == "" {
-		app, err := tx.GetApp(ctx, p.AppID)
-		if err != nil {
-			return err
-		}
-		url = app.NotifyURL
-	}
-	if url == "" {
-		return nil
-	}
-	payload, err := json.Marshal(PaymentEvent(p, name))
-	if err != nil {
-		return err
-	}
-	return tx.InsertOutbox(ctx, OutboxMessage{
-		Topic: TopicNotify, AppID: p.AppID, TransactionID: p.TransactionID, Event: name,
-		URL: url, Payload: payload, Status: OutboxPending, NextAttemptAt: now, CreatedAt: now,
-	})
+	return g.queueEvent(ctx, tx, p.AppID, p.TransactionID, p.NotifyURL, PaymentEvent(p, name), now)
 }
 
 // PaymentEvent describes a payment for its notification.

@@ -2,7 +2,6 @@ package gateway
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -293,26 +292,7 @@ func settlePayoutHold(ctx context.Context, tx Tx, p Payout, now time.Time) error
 // the outbox, to the order's notifyUrl or else the app's default. An order
 // with neither gets none.
 func (g *Gateway) queueNotification(ctx context.Context, tx Tx, p Payout, now time.Time) error {
-	url := p.NotifyURL
-	if url == "" {
-		app, err := tx.GetApp(ctx, p.AppID)
-		if err != nil {
-			return err
-		}
-		url = app.NotifyURL
-	}
-	if url == "" {
-		return nil
-	}
-	ev := PayoutEvent(p)
-	payload, err := json.Marshal(ev)
-	if err != nil {
-		return err
-	}
-	return tx.InsertOutbox(ctx, OutboxMessage{
-		Topic: TopicNotify, AppID: p.AppID, TransactionID: p.TransactionID, Event: ev.Name,
-		URL: url, Payload: payload, Status: OutboxPending, NextAttemptAt: now, CreatedAt: now,
-	})
+	return g.queueEvent(ctx, tx, p.AppID, p.TransactionID, p.NotifyURL, PayoutEvent(p), now)
 }
 
 // PayoutEvent describes a final payout for its notification.

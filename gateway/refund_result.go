@@ -2,7 +2,6 @@ package gateway
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -148,26 +147,7 @@ func settleRefund(ctx context.Context, tx Tx, r Refund, now time.Time) error {
 // queueRefundEvent puts a final refund's notification in the outbox, to its
 // refundCallbackUrl or else the app's default; a refund with neither gets none.
 func (g *Gateway) queueRefundEvent(ctx context.Context, tx Tx, r Refund, now time.Time) error {
-	url := r.CallbackURL
-	if url == "" {
-		app, err := tx.GetApp(ctx, r.AppID)
-		if err != nil {
-			return err
-		}
-		url = app.NotifyURL
-	}
-	if url == "" {
-		return nil
-	}
-	ev := RefundEvent(r)
-	payload, err := json.Marshal(ev)
-	if err != nil {
-		return err
-	}
-	return tx.InsertOutbox(ctx, OutboxMessage{
-		Topic: TopicNotify, AppID: r.AppID, TransactionID: r.RefundTransactionID, Event: ev.Name,
-		URL: url, Payload: payload, Status: OutboxPending, NextAttemptAt: now, CreatedAt: now,
-	})
+	return g.queueEvent(ctx, tx, r.AppID, r.RefundTransactionID, r.CallbackURL, RefundEvent(r), now)
 }
 
 // Refund notification events.
