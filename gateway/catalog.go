@@ -44,6 +44,7 @@ var Countries = map[string]Country{
 	"MY": {"MY", "malaysia", "MYR", fixedZone("MYT", 8)},
 	"TH": {"TH", "thailand", "THB", fixedZone("ICT", 7)},
 	"RU": {"RU", "russia", "RUB", fixedZone("MSK", 3)},
+	"PE": {"PE", "peru", "PEN", fixedZone("PET", -5)},
 }
 
 // CountryByName finds a country by its alias-path name ("philippines").
@@ -63,6 +64,8 @@ var (
 	myMobile      = regexp.MustCompile(`^(01[0-9]{8,9}|601[0-9]{8,9})$`)
 	thMobile      = regexp.MustCompile(`^0[0-9]{9}$`)
 	thPromptPay   = regexp.MustCompile(`^(0[0-9]{9}|[0-9]{13})$`)
+	peAccount     = regexp.MustCompile(`^[0-9]{10,20}$`)
+	peAccountHint = "10 to 20 digits"
 	bankHint      = "10 to 16 digits"
 	phMobileHint  = "a mobile number 09XXXXXXXXX or 639XXXXXXXXX"
 	idMobileHint  = "a mobile number 08... or 628..., 10 to 14 digits"
@@ -104,6 +107,11 @@ func init() {
 		"SCB", "Siam Commercial Bank", "BAY", "Krungsri", "TTB", "TMBThanachart", "GSB", "Government Savings Bank")
 	add("TH", MethodPromptPay, 100, 70_000_000, thPromptPay, thPromptHint, "PROMPTPAY", "PromptPay")
 	add("TH", MethodEWallet, 100, 3_000_000, thMobile, thMobileHint, "TRUEMONEY", "TrueMoney Wallet")
+	// Peru: the banks of dialect B's list, PEN 10.00 to 2,000.00 (seed 002);
+	// ValidatePeruPayout checks each bank's account shape and the CCI.
+	for _, b := range PeruBanks {
+		add("PE", MethodBank, PeruMinPayout, PeruMaxPayout, peAccount, peAccountHint, b.Transfer, b.Name)
+	}
 	sort.SliceStable(payoutCatalog, func(i, j int) bool { return payoutCatalog[i].Country < payoutCatalog[j].Country })
 }
 

@@ -24,6 +24,7 @@ const (
 	KindChannelUnavailable  Kind = "channel_unavailable"  // channel known but closed or unrouted
 	KindMerchantUnavailable Kind = "merchant_unavailable" // merchant or app disabled
 	KindUnavailable         Kind = "unavailable"          // the database or another dependency is down
+	KindReplay              Kind = "replay"               // a dialect B nonceStr seen before
 	KindInternal            Kind = "internal"
 )
 

@@ -23,11 +23,24 @@ type SystemClock struct{}
 // Now returns time.Now().
 func (SystemClock) Now() time.Time { return time.Now() }
 
-// Router finds the connector that serves a channel code.
+// Route is a connector that serves a payout channel, by the name operators
+// give it ("sim" for the simulator, an upstream gateway's name otherwise).
+// A payout records the name of the connector that holds it.
+type Route struct {
+	Name      string
+	Connector Connector
+}
+
+// Router finds the connectors of payout channels.
 type Router interface {
-	// Connector returns the connector for a channel, or false if the channel
-	// has none (KindChannelUnavailable).
-	Connector(channel string) (Connector, bool)
+	// Routes returns the connectors of a payout channel in the order to try
+	// them: a payout goes to the first that takes it, and to the next only
+	// when one certainly did not (ErrNotSent). None when the channel is not
+	// served (KindChannelUnavailable).
+	Routes(channel string) []Route
+	// Named returns a connector by name, for payouts it holds already; false
+	// when no connector has that name any more.
+	Named(name string) (Connector, bool)
 }
 
 // Observer is told about order transitions after they commit, for metrics.
@@ -50,11 +63,14 @@ type Config struct {
 	// RefundFeeKeep (the default; the platform keeps it) or RefundFeeRefund
 	// (the merchant gets the refunded share of it back).
 	RefundFee string
+	// NonceWindow is how long a dialect B nonceStr is remembered: a request
+	// repeating one within it is refused as a replay.
+	NonceWindow time.Duration
 }
 
 // DefaultConfig returns the defaults.
 func DefaultConfig() Config {
-	return Config{ReconcileAfter: time.Minute, NotFoundGrace: 10 * time.Minute}
+	return Config{ReconcileAfter: time.Minute, NotFoundGrace: 10 * time.Minute, NonceWindow: 24 * time.Hour}
 }
 
 // Gateway is the core. Its methods are safe for concurrent use.
@@ -66,6 +82,7 @@ type Gateway struct {
 	cfg      Config
 	observer Observer
 	onQueued func()
+	sealer   KeySealer
 
 	idsMu sync.Mutex
 	ids   *IDs // made on first use: read-only users never take a node id
@@ -80,12 +97,14 @@ type Options struct {
 	// OnQueued is called after a transaction that queued outbox messages
 	// commits, so that the dispatcher can deliver them at once.
 	OnQueued func()
+	// KeySealer encrypts dialect B apiKeys at rest; default PlainSealer.
+	KeySealer KeySealer
 }
 
 // New returns a Gateway over store whose channels are found through router.
 // The first operation that makes an id reserves a node id from the store.
 func New(ctx context.Context, store Store, router Router, opts Options) (*Gateway, error) {
-	g := &Gateway{store: store, router: router, clock: opts.Clock, log: opts.Logger, cfg: opts.Config, observer: opts.Observer, onQueued: opts.OnQueued}
+	g := &Gateway{store: store, router: router, clock: opts.Clock, log: opts.Logger, cfg: opts.Config, observer: opts.Observer, onQueued: opts.OnQueued, sealer: opts.KeySealer}
 	if g.clock == nil {
 		g.clock = SystemClock{}
 	}
@@ -98,6 +117,12 @@ func New(ctx context.Context, store Store, router Router, opts Options) (*Gatewa
 	}
 	if g.cfg.NotFoundGrace <= 0 {
 		g.cfg.NotFoundGrace = def.NotFoundGrace
+	}
+	if g.cfg.NonceWindow <= 0 {
+		g.cfg.NonceWindow = def.NonceWindow
+	}
+	if g.sealer == nil {
+		g.sealer = PlainSealer{}
 	}
 	return g, nil
 }

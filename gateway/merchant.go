@@ -24,13 +24,16 @@ type NewMerchant struct {
 }
 
 // CreateMerchant onboards a merchant with one app whose requests are signed
-// with the private key of PublicKeyPEM (RSA, 2048 or 4096 bits).
+// with the private key of PublicKeyPEM (RSA, 2048 or 4096 bits). Without a
+// key the app cannot use dialect A; IssueAPIKey gives it dialect B access.
 func (g *Gateway) CreateMerchant(ctx context.Context, nm NewMerchant) (Merchant, App, error) {
 	if err := checkText("name", nm.Name, 128); err != nil || strings.TrimSpace(nm.Name) == "" {
 		return Merchant{}, App{}, Errorf(KindInvalid, "name", "is required, at most 128 characters")
 	}
-	if _, err := ParsePublicKey(nm.PublicKeyPEM); err != nil {
-		return Merchant{}, App{}, err
+	if nm.PublicKeyPEM != "" { // a merchant of dialect B alone needs none
+		if _, err := ParsePublicKey(nm.PublicKeyPEM); err != nil {
+			return Merchant{}, App{}, err
+		}
 	}
 	if err := CheckNotifyURL("notifyUrl", nm.NotifyURL); err != nil {
 		return Merchant{}, App{}, err

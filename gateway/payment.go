@@ -40,6 +40,7 @@ type PaymentRequest struct {
 	RedirectURL  string
 	Remark       string
 	ExpireTime   time.Time // optional; else the channel type's default
+	Dialect      string    // DialectA or DialectB
 }
 
 // CreatePayment validates req for app, asks the channel for the payData and
@@ -75,7 +76,7 @@ func (g *Gateway) CreatePayment(ctx context.Context, app App, req PaymentRequest
 		CountryCode: req.CountryCode, Currency: req.Currency, Amount: req.Amount,
 		ChannelType: ch.Type, ChannelCode: ch.Code, CustomerName: req.CustomerName, Email: req.Email,
 		Mobile: req.Mobile, TerminalType: req.TerminalType, NotifyURL: req.NotifyURL,
-		RedirectURL: req.RedirectURL, Remark: req.Remark, Status: StatusPending,
+		RedirectURL: req.RedirectURL, Remark: req.Remark, Dialect: req.Dialect, Status: StatusPending,
 		ExpireAt: expire, CreatedAt: now, UpdatedAt: now,
 	}
 	if p.PayData, err = conn.PreparePayment(ctx, p); err != nil {
@@ -307,5 +308,6 @@ func PaymentEvent(p Payment, name string) Event {
 		MerchantID: p.MerchantID, CountryCode: p.CountryCode, Currency: p.Currency,
 		Amount: p.Amount, Fee: p.Fee, Status: p.Status, CreateTime: p.CreatedAt, ReturnTime: p.FinishedAt,
 		Remark: p.Remark, ChannelCode: p.ChannelCode, PaidAmount: p.PaidAmount, Flag: p.Flag,
+		Dialect: p.Dialect,
 	}
 }

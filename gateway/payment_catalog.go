@@ -66,6 +66,12 @@ var paymentCatalog = []PaymentChannel{
 	{"TH", "TH_WECHATPAY", "WeChat Pay", TypeEWallet, PayDataURL, 100, 20_000_000, 30 * time.Minute, false, ""},
 	{"RU", "RU_SBP_QR", "SBP (Faster Payments) QR", TypeQR, PayDataURL, 100, 100_000_000, 30 * time.Minute, false, ""},
 	{"RU", "RU_CARD", "Mir / Visa / Mastercard", TypeCard, PayDataURL, 100, 60_000_000, time.Hour, false, ""},
+	// Peru: wallets through the hosted page; PagoEfectivo gives a CIP code the
+	// customer pays in cash or from a banking app (a VA-like number).
+	{"PE", "PE_YAPE", "Yape", TypeEWallet, PayDataURL, 100, 1_000_000, 30 * time.Minute, false, ""},
+	{"PE", "PE_PLIN", "Plin", TypeEWallet, PayDataURL, 100, 1_000_000, 30 * time.Minute, false, ""},
+	{"PE", "PE_PAGOEFECTIVO", "PagoEfectivo (CIP)", TypeBankTransfer, PayDataVA, 100, 1_000_000, 24 * time.Hour, false, "9"},
+	{"PE", "PE_BANK_TRANSFER", "Peruvian banks (online banking)", TypeOnlineBanking, PayDataURL, 100, 1_000_000, time.Hour, false, ""},
 }
 
 // PaymentChannels returns a country's payment channels.

@@ -217,7 +217,7 @@ func TestCreatePaymentValidation(t *testing.T) {
 			{"UnknownChannel", func(r *gateway.PaymentRequest) { r.ChannelCode = "PH_NOPE" }, gateway.KindChannelUnavailable, "channelCode"},
 			{"WrongType", func(r *gateway.PaymentRequest) { r.ChannelType = "EWALLET" }, gateway.KindInvalid, "channelType"},
 			{"WrongCurrency", func(r *gateway.PaymentRequest) { r.Currency = "IDR" }, gateway.KindInvalid, "currency"},
-			{"UnknownCountry", func(r *gateway.PaymentRequest) { r.CountryCode = "PE"; r.Currency = "PEN" }, gateway.KindCountry, "countryCode"},
+			{"UnknownCountry", func(r *gateway.PaymentRequest) { r.CountryCode = "VN"; r.Currency = "VND" }, gateway.KindCountry, "countryCode"},
 			{"TooLarge", func(r *gateway.PaymentRequest) { r.Amount = 5_000_001 }, gateway.KindAmount, "amount"},
 			{"BadEmail", func(r *gateway.PaymentRequest) { r.Email = "not-an-email" }, gateway.KindInvalid, "email"},
 			{"PastExpiry", func(r *gateway.PaymentRequest) { r.ExpireTime = b.clock.Now().Add(-time.Second) }, gateway.KindInvalid, "expireTime"},

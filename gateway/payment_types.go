@@ -39,6 +39,7 @@ type Payment struct {
 	NotifyURL     string
 	RedirectURL   string
 	Remark        string
+	Dialect       string // DialectA or DialectB: how it was made
 	Status        Status
 	Flag          string
 	ChannelRef    string // the channel's reference of the customer's payment

@@ -25,6 +25,12 @@ type PayoutRequest struct {
 	Mobile        string
 	NotifyURL     string
 	Remark        string
+	// Peru only (see ValidatePeruPayout): AccountType is "0" or "1".
+	CCIAccountNo string
+	IDType       string
+	IDCard       string
+	Email        string
+	Dialect      string // DialectA or DialectB
 }
 
 // CreatePayout validates req for app, prices it, and in one transaction
@@ -37,7 +43,7 @@ func (g *Gateway) CreatePayout(ctx context.Context, app App, req PayoutRequest) 
 	if err != nil {
 		return Payout{}, err
 	}
-	if _, ok := g.router.Connector(ch.Code); !ok {
+	if len(g.router.Routes(ch.Code)) == 0 {
 		return Payout{}, Errorf(KindChannelUnavailable, "transferCode", "channel %s is not available", ch.Code)
 	}
 	fee, err := g.store.FindFee(ctx, app.MerchantID, ch.Code)
@@ -85,6 +91,11 @@ func (g *Gateway) createPayout(ctx context.Context, app App, req PayoutRequest, 
 		Mobile:        req.Mobile,
 		NotifyURL:     req.NotifyURL,
 		Remark:        req.Remark,
+		CCIAccountNo:  req.CCIAccountNo,
+		IDType:        req.IDType,
+		IDCard:        req.IDCard,
+		Email:         req.Email,
+		Dialect:       req.Dialect,
 		Status:        StatusPending,
 		ChannelState:  ChannelNew,
 		CreatedAt:     now,
@@ -168,12 +179,15 @@ func (g *Gateway) CheckPayout(ctx context.Context, appID string, ref OrderRef) (
 
 // SubmitPayout hands a committed payout to its channel; the dispatcher calls
 // it for each submission in the outbox and the reconciler for payouts still
-// NEW after Config.ReconcileAfter. Before calling the channel it commits the
-// move from NEW to UNKNOWN, so that a payout is sent once: a caller that
-// loses that race, or a redelivery, sends nothing. A nil error means the
-// submission is done with (sent, settled, or its outcome left to the
-// reconciler); an error means it was certainly not sent (the payout is NEW
-// again) or not claimed, and may be tried again later.
+// NEW after Config.ReconcileAfter. Before calling a connector it commits the
+// move from NEW to UNKNOWN with the connector's name, so that a payout is
+// sent once: a caller that loses that race, or a redelivery, sends nothing.
+// A connector that certainly did not take the payout (ErrNotSent: down, or
+// refusing with a network error) puts it back to NEW and the next route is
+// tried; an unknown outcome is never retried elsewhere, only queried. A nil
+// error means the submission is done with (sent, settled, or its outcome
+// left to the reconciler); an error means no route took it (the payout is
+// NEW again) or it was not claimed, and it may be tried again later.
 func (g *Gateway) SubmitPayout(ctx context.Context, transactionID string) error {
 	p, err := g.store.GetPayoutByID(ctx, transactionID)
 	if errors.Is(err, ErrNotFound) {
@@ -186,21 +200,31 @@ func (g *Gateway) SubmitPayout(ctx context.Context, transactionID string) error 
 	if p.Status != StatusPending || p.ChannelState != ChannelNew {
 		return nil // already submitted or settled: never send twice
 	}
-	conn, ok := g.router.Connector(p.TransferCode)
-	if !ok {
+	routes := g.router.Routes(p.TransferCode)
+	if len(routes) == 0 {
 		return fmt.Errorf("gateway: no connector for channel %s", p.TransferCode)
 	}
-	return g.submitOnce(ctx, submission{
-		kind: "payout", id: p.TransactionID,
-		claim: func(ctx context.Context, tx Tx, at time.Time) (bool, error) {
-			return tx.ClaimPayoutSubmission(ctx, p.TransactionID, at)
-		},
-		send: func(ctx context.Context) (ChannelResult, error) { return conn.SubmitPayout(ctx, p) },
-		setChannel: func(ctx context.Context, tx Tx, state ChannelState, ref string, at time.Time) error {
-			return tx.SetPayoutChannel(ctx, p.TransactionID, state, ref, at)
-		},
-		apply: func(ctx context.Context, r ChannelResult) error { return g.ApplyPayoutResult(ctx, p.TransactionID, r) },
-	})
+	for i, r := range routes {
+		err = g.submitOnce(ctx, submission{
+			kind: "payout", id: p.TransactionID,
+			claim: func(ctx context.Context, tx Tx, at time.Time) (bool, error) {
+				return tx.ClaimPayoutSubmission(ctx, p.TransactionID, r.Name, at)
+			},
+			send: func(ctx context.Context) (ChannelResult, error) { return r.Connector.SubmitPayout(ctx, p) },
+			setChannel: func(ctx context.Context, tx Tx, state ChannelState, ref string, at time.Time) error {
+				return tx.SetPayoutChannel(ctx, p.TransactionID, state, ref, at)
+			},
+			apply: func(ctx context.Context, r ChannelResult) error { return g.ApplyPayoutResult(ctx, p.TransactionID, r) },
+		})
+		if !errors.Is(err, ErrNotSent) {
+			return err
+		}
+		if i+1 < len(routes) {
+			g.log.Warn("connector did not take the payout; failing over", "transactionId", p.TransactionID,
+				"connector", r.Name, "next", routes[i+1].Name, "err", err)
+		}
+	}
+	return err
 }
 
 // ApplyPayoutResult settles a PENDING payout with a channel's final result,
@@ -305,7 +329,7 @@ func PayoutEvent(p Payout) Event {
 		Name: name, Kind: "payout", TransactionID: p.TransactionID, MchOrderID: p.MchOrderID,
 		MerchantID: p.MerchantID, CountryCode: p.CountryCode, Currency: p.Currency,
 		Amount: p.Amount, Fee: p.Fee, Status: p.Status, CreateTime: p.CreatedAt, ReturnTime: p.FinishedAt,
-		Remark: p.Remark, FailedCode: p.FailedCode, FailedMessage: p.FailedMessage,
+		Remark: p.Remark, FailedCode: p.FailedCode, FailedMessage: p.FailedMessage, Dialect: p.Dialect,
 	}
 }
 

@@ -21,16 +21,18 @@ const (
 )
 
 // PeruBank is a bank of dialect B's Peru bank list. ID is the provider's
-// bankId and Code its bank_code; Entity is the 3-digit CCI entity code
+// bankId and Code its bank_code; Transfer is the transferCode (payout
+// channel code) it has in the catalog and in dialect A; Entity is the 3-digit CCI entity code
 // (empty when no public source gave one, in which case a CCI's entity is
 // not checked against the bank). BigFour banks take their own account
 // number; the others need the 20-digit CCI.
 type PeruBank struct {
-	ID      int
-	Code    string
-	Name    string
-	BigFour bool
-	Entity  string
+	ID       int
+	Code     string
+	Name     string
+	BigFour  bool
+	Entity   string
+	Transfer string
 }
 
 // PeruBanks lists the banks by bankId as the provider numbers them. The
@@ -40,32 +42,42 @@ type PeruBank struct {
 // 010 for Pichincha, which we do not accept. Azteca, Cencosud, ICBC, Caja
 // Maynas and Caja Municipal Ica have no entity code in the sources we found.
 var PeruBanks = []PeruBank{
-	{1, "BBVA Continental", "BBVA Continental", true, "011"},
-	{2, "Interbank", "Interbank", true, "003"},
-	{3, "BCP Banco de Crédito de Perú", "BCP Banco de Crédito de Perú", true, "002"},
-	{4, "Scotiabank", "Scotiabank", true, "009"},
-	{5, "Banco Falabella", "Banco Falabella", false, "054"},
-	{6, "BanBif", "BanBif", false, "038"},
-	{7, "Banco Santander", "Banco Santander", false, "056"},
-	{8, "Mi Banco", "Mi Banco", false, "049"},
-	{9, "Banco de Comercio", "Banco de Comercio", false, "023"},
-	{10, "Banco Financiero", "Banco Financiero", false, "035"},
-	{11, "Banco GNB", "Banco GNB", false, "053"},
-	{12, "Citibank", "Citibank", false, "007"},
-	{13, "Banco de la Nacion", "Banco de la Nacion", false, "018"},
-	{14, "CMAC Trujillo", "CMAC Trujillo", false, "802"},
-	{17, "CMAC Sullana", "CMAC Sullana", false, "805"},
-	{18, "CMAC Cusco", "CMAC Cusco", false, "806"},
-	{19, "CMAC Huancayo", "CMAC Huancayo", false, "808"},
-	{20, "Caja Metropolitana", "Caja Metropolitana", false, "800"},
-	{21, "Banco Pichincha", "Banco Pichincha", false, "035"},
-	{22, "Banco Azteca", "Banco Azteca", false, ""},
-	{23, "Banco Cencosud", "Banco Cencosud", false, ""},
-	{24, "ICBC PERU BANK", "ICBC PERU BANK", false, ""},
-	{25, "Caja Maynas", "Caja Maynas", false, ""},
-	{26, "Caja Municipal Ica", "Caja Municipal Ica", false, ""},
-	{27, "Caja Tacna", "Caja Tacna", false, "813"},
-	{28, "Banco Ripley", "Banco Ripley", false, "055"},
+	{1, "BBVA Continental", "BBVA Continental", true, "011", "PE_BBVA"},
+	{2, "Interbank", "Interbank", true, "003", "PE_INTERBANK"},
+	{3, "BCP Banco de Crédito de Perú", "BCP Banco de Crédito de Perú", true, "002", "PE_BCP"},
+	{4, "Scotiabank", "Scotiabank", true, "009", "PE_SCOTIABANK"},
+	{5, "Banco Falabella", "Banco Falabella", false, "054", "PE_FALABELLA"},
+	{6, "BanBif", "BanBif", false, "038", "PE_BANBIF"},
+	{7, "Banco Santander", "Banco Santander", false, "056", "PE_SANTANDER"},
+	{8, "Mi Banco", "Mi Banco", false, "049", "PE_MIBANCO"},
+	{9, "Banco de Comercio", "Banco de Comercio", false, "023", "PE_COMERCIO"},
+	{10, "Banco Financiero", "Banco Financiero", false, "035", "PE_FINANCIERO"},
+	{11, "Banco GNB", "Banco GNB", false, "053", "PE_GNB"},
+	{12, "Citibank", "Citibank", false, "007", "PE_CITIBANK"},
+	{13, "Banco de la Nacion", "Banco de la Nacion", false, "018", "PE_NACION"},
+	{14, "CMAC Trujillo", "CMAC Trujillo", false, "802", "PE_CMAC_TRUJILLO"},
+	{17, "CMAC Sullana", "CMAC Sullana", false, "805", "PE_CMAC_SULLANA"},
+	{18, "CMAC Cusco", "CMAC Cusco", false, "806", "PE_CMAC_CUSCO"},
+	{19, "CMAC Huancayo", "CMAC Huancayo", false, "808", "PE_CMAC_HUANCAYO"},
+	{20, "Caja Metropolitana", "Caja Metropolitana", false, "800", "PE_CAJA_METROPOLITANA"},
+	{21, "Banco Pichincha", "Banco Pichincha", false, "035", "PE_PICHINCHA"},
+	{22, "Banco Azteca", "Banco Azteca", false, "", "PE_AZTECA"},
+	{23, "Banco Cencosud", "Banco Cencosud", false, "", "PE_CENCOSUD"},
+	{24, "ICBC PERU BANK", "ICBC PERU BANK", false, "", "PE_ICBC"},
+	{25, "Caja Maynas", "Caja Maynas", false, "", "PE_CAJA_MAYNAS"},
+	{26, "Caja Municipal Ica", "Caja Municipal Ica", false, "", "PE_CAJA_ICA"},
+	{27, "Caja Tacna", "Caja Tacna", false, "813", "PE_CAJA_TACNA"},
+	{28, "Banco Ripley", "Banco Ripley", false, "055", "PE_RIPLEY"},
+}
+
+// PeruBankByTransfer returns the bank of a PE transferCode.
+func PeruBankByTransfer(code string) (PeruBank, bool) {
+	for _, b := range PeruBanks {
+		if b.Transfer == code {
+			return b, true
+		}
+	}
+	return PeruBank{}, false
 }
 
 // FindPeruBank returns the bank with the given bankId.

@@ -52,9 +52,9 @@ func (g *Gateway) reconcileOne(ctx context.Context, p Payout) (bool, error) {
 	if p.ChannelState == ChannelNew {
 		return false, g.SubmitPayout(ctx, p.TransactionID)
 	}
-	conn, ok := g.router.Connector(p.TransferCode)
+	conn, ok := g.payoutConnector(p)
 	if !ok {
-		return false, errors.New("no connector for channel " + p.TransferCode)
+		return false, errors.New("no connector " + p.Connector + " for channel " + p.TransferCode)
 	}
 	res, err := conn.QueryPayout(ctx, p.TransactionID)
 	switch {
@@ -76,4 +76,17 @@ func (g *Gateway) reconcileOne(ctx context.Context, p Payout) (bool, error) {
 		return false, err
 	}
 	return true, nil
+}
+
+// payoutConnector returns the connector that holds a submitted payout: the
+// one it records, or for payouts submitted before connectors had names, the
+// channel's first route.
+func (g *Gateway) payoutConnector(p Payout) (Connector, bool) {
+	if p.Connector != "" {
+		return g.router.Named(p.Connector)
+	}
+	if routes := g.router.Routes(p.TransferCode); len(routes) > 0 {
+		return routes[0].Connector, true
+	}
+	return nil, false
 }

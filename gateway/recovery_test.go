@@ -25,7 +25,11 @@ type testConn struct {
 	forgetful bool
 }
 
-func (c *testConn) Connector(string) (gateway.Connector, bool) { return c, true }
+func (c *testConn) Routes(string) []gateway.Route {
+	return []gateway.Route{{Name: "test", Connector: c}}
+}
+
+func (c *testConn) Named(string) (gateway.Connector, bool) { return c, true }
 
 func (c *testConn) PaymentConnector(ch string) (gateway.PaymentConnector, bool) {
 	return c.sim.PaymentConnector(ch)

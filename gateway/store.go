@@ -25,6 +25,7 @@ type Store interface {
 
 // Reader holds the queries that may run inside or outside a transaction.
 type Reader interface {
+	CredentialReader
 	RefundReader
 	ReportReader
 	StaticReader
@@ -62,6 +63,7 @@ type Reader interface {
 // Tx is a store transaction.
 type Tx interface {
 	Reader
+	CredentialTx
 	RefundTx
 	StaticTx
 	CreateMerchant(ctx context.Context, m Merchant, app App) error
@@ -95,9 +97,10 @@ type Tx interface {
 	// payout and stamps UpdatedAt.
 	SetPayoutChannel(ctx context.Context, transactionID string, state ChannelState, channelRef string, at time.Time) error
 	// ClaimPayoutSubmission moves a PENDING payout from channel state NEW to
-	// UNKNOWN and stamps SubmittedAt, so that one caller alone hands it to the
-	// channel; false when it was not NEW.
-	ClaimPayoutSubmission(ctx context.Context, transactionID string, at time.Time) (bool, error)
+	// UNKNOWN, records the connector it is about to be handed to and stamps
+	// SubmittedAt, so that one caller alone hands it to the channel; false
+	// when it was not NEW.
+	ClaimPayoutSubmission(ctx context.Context, transactionID, connector string, at time.Time) (bool, error)
 	// TouchPayout stamps a PENDING payout's UpdatedAt and changes nothing else.
 	TouchPayout(ctx context.Context, transactionID string, at time.Time) error
 

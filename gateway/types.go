@@ -30,7 +30,31 @@ type Merchant struct {
 	Name            string
 	Disabled        bool
 	SettlementDelay time.Duration // how long collected money stays pending; 0 settles at once
-	CreatedAt       time.Time
+	// No is the merchant's number in dialect B (the MerchantId header), given
+	// when its first apiKey is issued; 0 before.
+	No        int64
+	CreatedAt time.Time
+}
+
+// API dialects an order can be made through; its notifications speak the
+// same dialect.
+const (
+	DialectA = ""  // the RSA-signed Open API (the default)
+	DialectB = "B" // the MD5-signed header API (Peru)
+)
+
+// APIKey is a dialect B secret of a merchant. Requests signed with any key
+// whose ExpiresAt is zero or later than now are accepted; notifications are
+// signed with the newest. Sealed is the key as stored: encrypted when the
+// gateway has a KeySealer with a master key.
+type APIKey struct {
+	ID         int64 // assigned by the store
+	MerchantNo int64
+	MerchantID string
+	AppID      string // the app dialect B requests act as
+	Sealed     string
+	CreatedAt  time.Time
+	ExpiresAt  time.Time // zero: no expiry
 }
 
 // App is a merchant's API credential: dialect A requests name it by AppID and
@@ -74,15 +98,25 @@ type Payout struct {
 	Mobile        string
 	NotifyURL     string
 	Remark        string
+	// Peru only: the payee's CCI, document type (1 DNI, 2 passport, 3 CE,
+	// 4 RUC) and number, and email.
+	CCIAccountNo  string
+	IDType        string
+	IDCard        string
+	Email         string
+	Dialect       string // DialectA or DialectB: how it was made
 	Status        Status
 	FailedCode    int
 	FailedMessage string
 	ChannelState  ChannelState
-	ChannelRef    string // the channel's own reference, once it gave one
-	CreatedAt     time.Time
-	UpdatedAt     time.Time
-	FinishedAt    time.Time // zero until COMPLETED or FAILED
-	SubmittedAt   time.Time // when it was last handed to its channel; zero before
+	// Connector names the connector that holds the payout (see Route); set
+	// when it is claimed for submission, "" before.
+	Connector   string
+	ChannelRef  string // the channel's own reference, once it gave one
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+	FinishedAt  time.Time // zero until COMPLETED or FAILED
+	SubmittedAt time.Time // when it was last handed to its channel; zero before
 }
 
 // OrderRef names an order of an app by transaction id or, when that is empty,
@@ -162,4 +196,7 @@ type Event struct {
 	// MchOrderID the mchRefundOrderId and Amount the refund amount.
 	OriginalTransactionID string `json:"originalTransactionId,omitempty"`
 	FeeRefunded           int64  `json:"feeRefunded,omitempty"`
+	// Dialect is the API dialect the order was made through (DialectA or
+	// DialectB); the notification is encoded in it.
+	Dialect string `json:"dialect,omitempty"`
 }

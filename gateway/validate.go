@@ -57,6 +57,14 @@ func validatePayout(r PayoutRequest) (PayoutChannel, error) {
 	if !ch.Account.MatchString(r.AccountNo) {
 		return PayoutChannel{}, Errorf(KindInvalid, "accountNo", "must be %s for %s", ch.AccountHint, ch.Code)
 	}
+	if r.CountryCode == "PE" {
+		if err := validatePeruFields(r, ch); err != nil {
+			return PayoutChannel{}, err
+		}
+	}
+	if r.Email != "" && (len(r.Email) > 64 || !looksLikeEmail(r.Email)) {
+		return PayoutChannel{}, Errorf(KindInvalid, "email", "must be an email address of at most 64 characters")
+	}
 	if r.PayMethod == MethodBank && r.AccountName == "" {
 		return PayoutChannel{}, Errorf(KindInvalid, "accountName", "is required for bank payouts")
 	}
@@ -76,6 +84,24 @@ func validatePayout(r PayoutRequest) (PayoutChannel, error) {
 		return PayoutChannel{}, err
 	}
 	return ch, nil
+}
+
+// validatePeruFields applies ValidatePeruPayout to a PE payout: accountType
+// "0" or "1", the bank's account shape, the CCI and the payee's document.
+func validatePeruFields(r PayoutRequest, ch PayoutChannel) error {
+	bank, _ := PeruBankByTransfer(ch.Code)
+	var accountType int
+	switch r.AccountType {
+	case "0":
+		accountType = PeruAccountCurrent
+	case "1":
+		accountType = PeruAccountSavings
+	case "":
+		return Errorf(KindInvalid, "accountType", "is required for Peru: 0 (Corriente) or 1 (Ahorro)")
+	default:
+		return Errorf(KindInvalid, "accountType", "must be 0 (Corriente) or 1 (Ahorro), got %q", r.AccountType)
+	}
+	return ValidatePeruPayout(bank.ID, accountType, r.AccountNo, r.CCIAccountNo, r.IDType, r.IDCard, r.Amount)
 }
 
 func countryHasMethod(country, method string) bool {

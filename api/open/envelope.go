@@ -111,6 +111,9 @@ func (h *handler) open(w http.ResponseWriter, r *http.Request, rq *request) erro
 	if !rq.app.Allowed(addr.Addr()) {
 		return errorf(codeIPForbidden, "IP address %s is not allowed for this app", addr.Addr())
 	}
+	if rq.app.PublicKeyPEM == "" {
+		return errorf(codeSignError, "sign: this app has no RSA public key registered, so it cannot use the Open API (kasir keys set)")
+	}
 	pub, err := h.publicKey(rq.app.PublicKeyPEM)
 	if err != nil {
 		return err

@@ -25,12 +25,14 @@ import (
 // payment channel but PH_MAYA.
 type testRouter struct{ sim *sim.Sim }
 
-func (testRouter) Connector(channel string) (gateway.Connector, bool) {
+func (testRouter) Routes(channel string) []gateway.Route {
 	if channel == "PNB" {
-		return nil, false
+		return nil
 	}
-	return pendingConnector{}, true
+	return []gateway.Route{{Name: "pending", Connector: pendingConnector{}}}
 }
+
+func (testRouter) Named(string) (gateway.Connector, bool) { return pendingConnector{}, true }
 
 func (r testRouter) PaymentConnector(channel string) (gateway.PaymentConnector, bool) {
 	if channel == "PH_MAYA" {

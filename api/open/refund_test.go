@@ -133,7 +133,7 @@ func TestRefundAPI(t *testing.T) {
 				{"Exceeds", b.c, map[string]any{"mchRefundOrderId": "x", "originalTransactionId": paid, "refundAmount": 6_001}, client.CodeRefundExceeds},
 				{"Duplicate", b.c, map[string]any{"mchRefundOrderId": "rf-1", "originalTransactionId": paid, "refundAmount": 100}, client.CodeRefundDuplicate},
 				{"InsufficientBalance", b.c, map[string]any{"mchRefundOrderId": "x", "originalTransactionId": pendingMoney, "refundAmount": 20_000}, client.CodeInsufficientBalance},
-				{"CountryNotOpened", b.c, map[string]any{"mchRefundOrderId": "x", "originalTransactionId": paid, "refundAmount": 100, "countryCode": "PE"}, client.CodeCountry},
+				{"CountryNotOpened", b.c, map[string]any{"mchRefundOrderId": "x", "originalTransactionId": paid, "refundAmount": 100, "countryCode": "VN"}, client.CodeCountry},
 			} {
 				err := c.c.Do(b.ctx, client.PathRefund, c.param, nil)
 				if got := client.ErrorCode(err); got != c.want {
@@ -180,7 +180,7 @@ func TestRefundChannelsAPI(t *testing.T) {
 		if err := b.c.Do(b.ctx, "/open-api/indonesia/refund/channel", map[string]any{}, &alias); err != nil || alias.CountryCode != "ID" || len(alias.Channels) != len(id) {
 			t.Errorf("alias path: %+v, %v", alias, err)
 		}
-		if _, err := b.c.RefundChannels(b.ctx, "PE"); client.ErrorCode(err) != client.CodeCountry {
+		if _, err := b.c.RefundChannels(b.ctx, "VN"); client.ErrorCode(err) != client.CodeCountry {
 			t.Errorf("PE: %v, want %d", err, client.CodeCountry)
 		}
 	})

@@ -171,7 +171,7 @@ func TestReportDownloadErrors(t *testing.T) {
 		{"NoType", map[string]any{"countryCode": "PH", "transDate": "2026-11-23"}, client.CodeParamError, "transType"},
 		{"Date", map[string]any{"countryCode": "PH", "transDate": "2026/11/23", "transType": 1}, client.CodeParamError, "transDate"},
 		{"NoCountry", map[string]any{"transDate": "2026-11-23", "transType": 1}, client.CodeParamError, "countryCode"},
-		{"Country", map[string]any{"countryCode": "PE", "transDate": "2026-11-23", "transType": 1}, client.CodeCountry, "countryCode"},
+		{"Country", map[string]any{"countryCode": "VN", "transDate": "2026-11-23", "transType": 1}, client.CodeCountry, "countryCode"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			err := b.c.Do(b.ctx, client.PathReportDownload, tc.param, nil)

@@ -17,7 +17,7 @@ import (
 // PaymentConnector returns the simulator for every payment channel of the
 // catalog.
 func (s *Sim) PaymentConnector(channel string) (gateway.PaymentConnector, bool) {
-	for _, country := range []string{"PH", "ID", "MY", "TH", "RU"} {
+	for _, country := range []string{"PH", "ID", "MY", "TH", "RU", "PE"} {
 		if _, ok := gateway.FindPaymentChannel(country, channel); ok {
 			return s, true
 		}

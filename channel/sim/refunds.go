@@ -50,7 +50,7 @@ type RefundStore interface {
 // RefundConnector returns the simulator for every payment channel that
 // refunds.
 func (s *Sim) RefundConnector(channel string) (gateway.RefundConnector, bool) {
-	for _, country := range []string{"PH", "ID", "MY", "TH", "RU"} {
+	for _, country := range []string{"PH", "ID", "MY", "TH", "RU", "PE"} {
 		if ch, ok := gateway.FindPaymentChannel(country, channel); ok && gateway.Refundable(ch) {
 			return s, true
 		}

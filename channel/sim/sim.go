@@ -102,12 +102,24 @@ func (s *Sim) SetResults(r Results) {
 	s.mu.Unlock()
 }
 
-// Connector returns the simulator for every channel in the catalog.
-func (s *Sim) Connector(channel string) (gateway.Connector, bool) {
+// RouteName is the simulator's connector name in routes.
+const RouteName = "sim"
+
+// Routes makes the simulator a gateway.Router on its own: it serves every
+// payout channel of the catalog under the name "sim".
+func (s *Sim) Routes(channel string) []gateway.Route {
 	for _, c := range gateway.AllPayoutChannels() {
 		if c.Code == channel {
-			return s, true
+			return []gateway.Route{{Name: RouteName, Connector: s}}
 		}
+	}
+	return nil
+}
+
+// Named returns the simulator for the name "sim".
+func (s *Sim) Named(name string) (gateway.Connector, bool) {
+	if name == RouteName {
+		return s, true
 	}
 	return nil, false
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/kasir-gateway/kasir/channel/sim"
 	"github.com/kasir-gateway/kasir/gateway"
+	"github.com/kasir-gateway/kasir/keys"
 	"github.com/kasir-gateway/kasir/money"
 	"github.com/kasir-gateway/kasir/notify"
 )
@@ -28,7 +29,12 @@ func openCore(ctx context.Context, e *cmdEnv) (*core, error) {
 	if err != nil {
 		return nil, err
 	}
-	gw, err := gateway.New(ctx, s, sim.New(s, sim.Options{}), gateway.Options{Logger: e.log})
+	sealer, err := keys.NewSealer([]byte(e.cfg.MasterKey))
+	if err != nil {
+		closeDB()
+		return nil, err
+	}
+	gw, err := gateway.New(ctx, s, sim.New(s, sim.Options{}), gateway.Options{Logger: e.log, KeySealer: sealer})
 	if err != nil {
 		closeDB()
 		return nil, err
@@ -77,17 +83,20 @@ func cmdMigrate(e *cmdEnv) func(context.Context) error {
 
 func cmdMerchantCreate(e *cmdEnv) func(context.Context) error {
 	name := e.fs.String("name", "", "merchant name")
-	keyFile := e.fs.String("public-key", "", "PEM file with the merchant's RSA public key")
+	keyFile := e.fs.String("public-key", "", "PEM file with the merchant's RSA public key, for the Open API (dialect A); without it the merchant has dialect B only")
 	notifyURL := e.fs.String("notify-url", "", "default notification URL")
 	allow := e.fs.String("ip-allowlist", "", "comma-separated addresses or CIDRs allowed to call the API (default: any)")
 	asJSON := e.fs.Bool("json", false, "print one JSON object")
 	return withCore(e, func(ctx context.Context, c *core) error {
-		if err := required(map[string]string{"name": *name, "public-key": *keyFile}); err != nil {
+		if err := required(map[string]string{"name": *name}); err != nil {
 			return err
 		}
-		pemBytes, err := os.ReadFile(*keyFile)
-		if err != nil {
-			return err
+		var pemBytes []byte
+		if *keyFile != "" {
+			var err error
+			if pemBytes, err = os.ReadFile(*keyFile); err != nil {
+				return err
+			}
 		}
 		var list []string
 		for _, s := range strings.Split(*allow, ",") {
@@ -99,10 +108,44 @@ func cmdMerchantCreate(e *cmdEnv) func(context.Context) error {
 		if err != nil {
 			return err
 		}
-		if *asJSON {
-			return printJSON(e, map[string]string{"merchantId": m.ID, "appId": app.AppID, "name": m.Name})
+		no, apiKey, err := c.gw.IssueAPIKey(ctx, m.ID, 0)
+		if err != nil {
+			return fmt.Errorf("merchant %s was created, but its dialect B apiKey was not: %w (run kasir merchant apikey rotate --app %s)", m.ID, err, app.AppID)
 		}
-		fmt.Fprintf(e.stdout, "merchantId: %s\nappId: %s\n", m.ID, app.AppID)
+		if *asJSON {
+			return printJSON(e, map[string]any{"merchantId": m.ID, "appId": app.AppID, "name": m.Name, "merchantNo": no, "apiKey": apiKey})
+		}
+		fmt.Fprintf(e.stdout, "merchantId: %s\nappId: %s\nmerchantNo: %d   (dialect B MerchantId header)\napiKey: %s   (dialect B; shown once)\n", m.ID, app.AppID, no, apiKey)
+		return nil
+	})
+}
+
+// cmdMerchantAPIKeyRotate issues a merchant a new dialect B apiKey; the old
+// ones keep working for the grace period.
+func cmdMerchantAPIKeyRotate(e *cmdEnv) func(context.Context) error {
+	appID := e.fs.String("app", "", "the merchant's appId")
+	grace := e.fs.Duration("grace", gateway.DefaultKeyGrace, "how long the replaced apiKeys keep working (0: stop at once)")
+	asJSON := e.fs.Bool("json", false, "print one JSON object")
+	return withCore(e, func(ctx context.Context, c *core) error {
+		if err := required(map[string]string{"app": *appID}); err != nil {
+			return err
+		}
+		if *grace < 0 {
+			return fmt.Errorf("--grace must not be negative")
+		}
+		mid, err := appMerchant(ctx, c, *appID)
+		if err != nil {
+			return err
+		}
+		no, apiKey, err := c.gw.IssueAPIKey(ctx, mid, *grace)
+		if err != nil {
+			return err
+		}
+		until := time.Now().Add(*grace).UTC().Format(time.RFC3339)
+		if *asJSON {
+			return printJSON(e, map[string]any{"merchantNo": no, "apiKey": apiKey, "previousKeysValidUntil": until})
+		}
+		fmt.Fprintf(e.stdout, "merchantNo: %d\napiKey: %s   (shown once)\nprevious apiKeys work until %s\n", no, apiKey, until)
 		return nil
 	})
 }

@@ -27,12 +27,13 @@ type Config struct {
 	MasterKeyFile   string        // a file holding the master key
 	MasterKey       string        // the master key itself (prefer the file)
 	LogLevel        string
-	LogFormat       string // text or json
-	DBMaxConns      int    // PostgreSQL pool size
-	PublicURL       string // how customers reach the gateway, for pay URLs; default http://ADDR
-	Sandbox         bool   // the hosted payment page offers a "pay" button
-	RefundFee       string // "keep" or "refund": what happens to a refunded payment's fee
-	PaymentExpiry   string // default lifetime of payment orders per channelType, e.g. "QR=15m,EWALLET=30m"
+	LogFormat       string        // text or json
+	DBMaxConns      int           // PostgreSQL pool size
+	PublicURL       string        // how customers reach the gateway, for pay URLs; default http://ADDR
+	Sandbox         bool          // the hosted payment page offers a "pay" button
+	RefundFee       string        // "keep" or "refund": what happens to a refunded payment's fee
+	NonceWindow     time.Duration // how long dialect B nonceStr values are remembered
+	PaymentExpiry   string        // default lifetime of payment orders per channelType, e.g. "QR=15m,EWALLET=30m"
 	paymentExpiry   map[string]time.Duration
 }
 
@@ -45,6 +46,7 @@ func defaultConfig() Config {
 		TimestampWindow: 5 * time.Minute,
 		ReconcileAfter:  time.Minute,
 		NotFoundGrace:   10 * time.Minute,
+		NonceWindow:     24 * time.Hour,
 		LogLevel:        "info",
 		LogFormat:       "text",
 		DBMaxConns:      16,
@@ -74,6 +76,7 @@ func (c *Config) bindServe(fs *flag.FlagSet) {
 	fs.BoolVar(&c.Sandbox, "sandbox", c.Sandbox, "the hosted payment page can pay orders through the simulator (KASIR_SANDBOX)")
 	fs.StringVar(&c.PaymentExpiry, "payment-expiry", c.PaymentExpiry, "default lifetime of payment orders per channelType, e.g. QR=15m,BANK_TRANSFER=48h; others keep the channel's (KASIR_PAYMENT_EXPIRY)")
 	fs.StringVar(&c.RefundFee, "refund-fee", c.RefundFee, "keep: the platform keeps a refunded payment's fee; refund: the refunded share goes back to the merchant (KASIR_REFUND_FEE)")
+	fs.DurationVar(&c.NonceWindow, "nonce-window", c.NonceWindow, "dialect B: a nonceStr repeated within this window is refused as a replay (KASIR_NONCE_WINDOW)")
 	fs.DurationVar(&c.NotFoundGrace, "not-found-grace", c.NotFoundGrace, "fail a payout its channel never received after this long (KASIR_NOT_FOUND_GRACE)")
 }
 

@@ -29,7 +29,10 @@ const usage = `kasir: the Kasir payment gateway
 Usage:
   kasir serve [--addr 127.0.0.1:8080] [--db kasir.db|postgres://...]   run the gateway
   kasir migrate                                        apply database migrations
-  kasir merchant create --name NAME --public-key merchant.pem [--notify-url URL] [--ip-allowlist CIDR,...] [--json]
+  kasir merchant create --name NAME [--public-key merchant.pem] [--notify-url URL] [--ip-allowlist CIDR,...] [--json]
+                                                       also issues the dialect B merchantNo and apiKey
+  kasir merchant apikey rotate --app APPID [--grace 24h] [--json]
+                                                       a new dialect B apiKey; the old ones work for the grace period
   kasir fee set --app APPID [--channel CODE] --fixed N --bps N
   kasir balance credit --app APPID --currency PHP --amount 100000   (minor units)
   kasir balance show --app APPID --currency PHP [--json]
@@ -61,7 +64,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer, getenv f
 		return 0
 	}
 	cmd, rest := args[0], args[1:]
-	if sub := subcommands[cmd]; sub && len(rest) > 0 && !strings.HasPrefix(rest[0], "-") {
+	for subcommands[cmd] && len(rest) > 0 && !strings.HasPrefix(rest[0], "-") {
 		cmd, rest = cmd+" "+rest[0], rest[1:]
 	}
 	run, ok := commands[cmd]
@@ -112,30 +115,31 @@ type cmdEnv struct {
 // A command binds its flags and returns the function that runs it.
 type command func(e *cmdEnv) func(ctx context.Context) error
 
-var subcommands = map[string]bool{"merchant": true, "fee": true, "balance": true, "keys": true, "ledger": true, "notify": true, "sim": true}
+var subcommands = map[string]bool{"merchant": true, "merchant apikey": true, "fee": true, "balance": true, "keys": true, "ledger": true, "notify": true, "sim": true}
 
 var commands map[string]command
 
 func init() {
 	commands = map[string]command{
-		"serve":               cmdServe,
-		"migrate":             cmdMigrate,
-		"merchant create":     cmdMerchantCreate,
-		"fee set":             cmdFeeSet,
-		"balance credit":      cmdBalanceCredit,
-		"balance show":        cmdBalanceShow,
-		"keys platform":       cmdKeysPlatform,
-		"ledger check":        cmdLedgerCheck,
-		"notify list":         cmdNotifyList,
-		"notify resend":       cmdNotifyResend,
-		"sim complete":        cmdSimDecide(false),
-		"sim fail":            cmdSimDecide(true),
-		"listen":              cmdListen,
-		"sim pay":             cmdSimPay,
-		"sim refund":          cmdSimRefund,
-		"settle":              cmdSettle,
-		"merchant settlement": cmdMerchantSettlement,
-		"report":              cmdReport,
+		"serve":                  cmdServe,
+		"migrate":                cmdMigrate,
+		"merchant create":        cmdMerchantCreate,
+		"merchant apikey rotate": cmdMerchantAPIKeyRotate,
+		"fee set":                cmdFeeSet,
+		"balance credit":         cmdBalanceCredit,
+		"balance show":           cmdBalanceShow,
+		"keys platform":          cmdKeysPlatform,
+		"ledger check":           cmdLedgerCheck,
+		"notify list":            cmdNotifyList,
+		"notify resend":          cmdNotifyResend,
+		"sim complete":           cmdSimDecide(false),
+		"sim fail":               cmdSimDecide(true),
+		"listen":                 cmdListen,
+		"sim pay":                cmdSimPay,
+		"sim refund":             cmdSimRefund,
+		"settle":                 cmdSettle,
+		"merchant settlement":    cmdMerchantSettlement,
+		"report":                 cmdReport,
 	}
 }
 

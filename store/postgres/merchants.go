@@ -14,7 +14,8 @@ import (
 
 // CreateMerchant inserts the merchant, its settlement delay to the
 // millisecond, and its first app; a *gateway.DuplicateError with Key
-// "merchant_id" or "app_id" when either exists.
+// "merchant_id" or "app_id" when either exists. m.No is not stored: numbers
+// come from AssignMerchantNo.
 func (t *tx) CreateMerchant(ctx context.Context, m gateway.Merchant, app gateway.App) error {
 	_, err := t.db.Exec(ctx, `
 		INSERT INTO merchants (id, name, disabled, settlement_delay_ms, created_at) VALUES ($1, $2, $3, $4, $5)`,
@@ -55,28 +56,41 @@ func (t *tx) SetFee(ctx context.Context, f gateway.Fee) error {
 	return translate("set fee", err)
 }
 
-func (q queries) GetMerchant(ctx context.Context, merchantID string) (gateway.Merchant, error) {
+const merchantColumns = `id, name, disabled, settlement_delay_ms, merchant_no, created_at`
+
+func scanMerchant(row pgx.Row) (gateway.Merchant, error) {
 	var m gateway.Merchant
 	var delayMS int64
-	err := q.db.QueryRow(ctx, `
-		SELECT id, name, disabled, settlement_delay_ms, created_at FROM merchants WHERE id = $1`,
-		merchantID).Scan(&m.ID, &m.Name, &m.Disabled, &delayMS, &m.CreatedAt)
-	if err != nil {
-		return gateway.Merchant{}, translate("get merchant", err)
+	var no *int64
+	if err := row.Scan(&m.ID, &m.Name, &m.Disabled, &delayMS, &no, &m.CreatedAt); err != nil {
+		return gateway.Merchant{}, err
+	}
+	if no != nil {
+		m.No = *no
 	}
 	m.SettlementDelay, m.CreatedAt = time.Duration(delayMS)*time.Millisecond, m.CreatedAt.UTC()
 	return m, nil
 }
 
-func (q queries) GetApp(ctx context.Context, appID string) (gateway.App, error) {
+func (q queries) GetMerchant(ctx context.Context, merchantID string) (gateway.Merchant, error) {
+	m, err := scanMerchant(q.db.QueryRow(ctx, `SELECT `+merchantColumns+` FROM merchants WHERE id = $1`, merchantID))
+	return m, translate("get merchant", err)
+}
+
+const appColumns = `app_id, merchant_id, public_key_pem, notify_url, ip_allowlist, disabled, created_at`
+
+func scanApp(row pgx.Row) (gateway.App, error) {
 	var a gateway.App
 	var allow string
-	err := q.db.QueryRow(ctx, `
-		SELECT app_id, merchant_id, public_key_pem, notify_url, ip_allowlist, disabled, created_at
-		FROM apps WHERE app_id = $1`,
-		appID).Scan(&a.AppID, &a.MerchantID, &a.PublicKeyPEM, &a.NotifyURL, &allow, &a.Disabled, &a.CreatedAt)
-	a.IPAllowlist = splitList(allow)
-	a.CreatedAt = a.CreatedAt.UTC()
+	if err := row.Scan(&a.AppID, &a.MerchantID, &a.PublicKeyPEM, &a.NotifyURL, &allow, &a.Disabled, &a.CreatedAt); err != nil {
+		return gateway.App{}, err
+	}
+	a.IPAllowlist, a.CreatedAt = splitList(allow), a.CreatedAt.UTC()
+	return a, nil
+}
+
+func (q queries) GetApp(ctx context.Context, appID string) (gateway.App, error) {
+	a, err := scanApp(q.db.QueryRow(ctx, `SELECT `+appColumns+` FROM apps WHERE app_id = $1`, appID))
 	return a, translate("get app", err)
 }
 

@@ -13,7 +13,7 @@ import (
 const paymentColumns = `transaction_id, app_id, merchant_id, mch_order_id, country_code, currency,
 	amount, paid_amount, fee, channel_type, channel_code, pay_data, customer_name, email, mobile,
 	terminal_type, notify_url, redirect_url, remark, status, flag, channel_ref,
-	expire_at, settle_at, settled_at, created_at, updated_at, finished_at, static_code_id`
+	expire_at, settle_at, settled_at, created_at, updated_at, finished_at, static_code_id, dialect`
 
 func scanPayment(row pgx.Row) (gateway.Payment, error) {
 	var p gateway.Payment
@@ -23,7 +23,7 @@ func scanPayment(row pgx.Row) (gateway.Payment, error) {
 	err := row.Scan(&p.TransactionID, &p.AppID, &p.MerchantID, &p.MchOrderID, &p.CountryCode, &p.Currency,
 		&p.Amount, &p.PaidAmount, &p.Fee, &p.ChannelType, &p.ChannelCode, &p.PayData, &p.CustomerName,
 		&p.Email, &p.Mobile, &p.TerminalType, &p.NotifyURL, &p.RedirectURL, &p.Remark, &status, &p.Flag,
-		&ref, &p.ExpireAt, &settle, &settled, &p.CreatedAt, &p.UpdatedAt, &finished, &code)
+		&ref, &p.ExpireAt, &settle, &settled, &p.CreatedAt, &p.UpdatedAt, &finished, &code, &p.Dialect)
 	if err != nil {
 		return gateway.Payment{}, err
 	}
@@ -46,12 +46,12 @@ func (t *tx) InsertPayment(ctx context.Context, p gateway.Payment) error {
 	_, err := t.db.Exec(ctx, `
 		INSERT INTO payments (`+paymentColumns+`)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19,
-			$20, $21, $22, $23, $24, $25, $26, $27, $28, $29)`,
+			$20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30)`,
 		p.TransactionID, p.AppID, p.MerchantID, p.MchOrderID, p.CountryCode, p.Currency,
 		p.Amount, p.PaidAmount, p.Fee, p.ChannelType, p.ChannelCode, p.PayData, p.CustomerName,
 		p.Email, p.Mobile, p.TerminalType, p.NotifyURL, p.RedirectURL, p.Remark, string(p.Status), p.Flag,
 		nullString(p.ChannelRef), p.ExpireAt, nullTime(p.SettleAt), nullTime(p.SettledAt),
-		p.CreatedAt, p.UpdatedAt, nullTime(p.FinishedAt), nullString(p.StaticCodeID))
+		p.CreatedAt, p.UpdatedAt, nullTime(p.FinishedAt), nullString(p.StaticCodeID), p.Dialect)
 	return translate("insert payment", err)
 }
 

@@ -12,7 +12,8 @@ import (
 const payoutColumns = `transaction_id, app_id, merchant_id, mch_order_id, idempotency_id, country_code,
 	currency, amount, fee, pay_method, transfer_code, account_no, account_name, account_type, mobile,
 	notify_url, remark, status, failed_code, failed_message, channel_state, channel_ref,
-	created_at, updated_at, finished_at, submitted_at`
+	created_at, updated_at, finished_at, submitted_at,
+	cci_account_no, id_type, id_card, email, dialect, connector`
 
 func scanPayout(row pgx.Row) (gateway.Payout, error) {
 	var p gateway.Payout
@@ -22,7 +23,8 @@ func scanPayout(row pgx.Row) (gateway.Payout, error) {
 	err := row.Scan(&p.TransactionID, &p.AppID, &p.MerchantID, &p.MchOrderID, &idem, &p.CountryCode,
 		&p.Currency, &p.Amount, &p.Fee, &p.PayMethod, &p.TransferCode, &p.AccountNo, &p.AccountName,
 		&p.AccountType, &p.Mobile, &p.NotifyURL, &p.Remark, &status, &p.FailedCode, &p.FailedMessage,
-		&state, &p.ChannelRef, &p.CreatedAt, &p.UpdatedAt, &finished, &submitted)
+		&state, &p.ChannelRef, &p.CreatedAt, &p.UpdatedAt, &finished, &submitted,
+		&p.CCIAccountNo, &p.IDType, &p.IDCard, &p.Email, &p.Dialect, &p.Connector)
 	if err != nil {
 		return gateway.Payout{}, err
 	}
@@ -41,11 +43,12 @@ func (t *tx) InsertPayout(ctx context.Context, p gateway.Payout) error {
 	_, err := t.db.Exec(ctx, `
 		INSERT INTO payouts (`+payoutColumns+`)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19,
-			$20, $21, $22, $23, $24, $25, $26)`,
+			$20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32)`,
 		p.TransactionID, p.AppID, p.MerchantID, p.MchOrderID, nullString(p.IdempotencyID), p.CountryCode,
 		p.Currency, p.Amount, p.Fee, p.PayMethod, p.TransferCode, p.AccountNo, p.AccountName,
 		p.AccountType, p.Mobile, p.NotifyURL, p.Remark, string(p.Status), p.FailedCode, p.FailedMessage,
-		string(p.ChannelState), p.ChannelRef, p.CreatedAt, p.UpdatedAt, nullTime(p.FinishedAt), nullTime(p.SubmittedAt))
+		string(p.ChannelState), p.ChannelRef, p.CreatedAt, p.UpdatedAt, nullTime(p.FinishedAt), nullTime(p.SubmittedAt),
+		p.CCIAccountNo, p.IDType, p.IDCard, p.Email, p.Dialect, p.Connector)
 	return translate("insert payout", err)
 }
 
@@ -108,13 +111,14 @@ func (q queries) ListPayoutsToReconcile(ctx context.Context, updatedBefore time.
 }
 
 // ClaimPayoutSubmission moves a PENDING payout from channel state NEW to
-// UNKNOWN and stamps SubmittedAt, so that exactly one caller hands it to the
-// channel; false when it was not NEW (another caller has it, or it is done).
-func (t *tx) ClaimPayoutSubmission(ctx context.Context, transactionID string, at time.Time) (bool, error) {
+// UNKNOWN, records the connector it goes to and stamps SubmittedAt, so that
+// exactly one caller hands it to the channel; false when it was not NEW
+// (another caller has it, or it is done).
+func (t *tx) ClaimPayoutSubmission(ctx context.Context, transactionID, connector string, at time.Time) (bool, error) {
 	tag, err := t.db.Exec(ctx, `
-		UPDATE payouts SET channel_state = 'UNKNOWN', submitted_at = $2, updated_at = $2
+		UPDATE payouts SET channel_state = 'UNKNOWN', connector = $3, submitted_at = $2, updated_at = $2
 		WHERE transaction_id = $1 AND status = 'PENDING' AND channel_state = 'NEW'`,
-		transactionID, at)
+		transactionID, at, connector)
 	if err != nil {
 		return false, translate("claim payout submission", err)
 	}

@@ -201,6 +201,8 @@ func duplicateKey(constraint string) string {
 		return "app_id"
 	case "merchants_pkey":
 		return "merchant_id"
+	case "merchants_merchant_no_key":
+		return "merchant_no"
 	case "entries_pkey":
 		return "entry_id"
 	case "holds_pkey":

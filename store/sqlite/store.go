@@ -224,6 +224,8 @@ func duplicateKey(msg string) string {
 		return "app_id"
 	case "merchants.id":
 		return "merchant_id"
+	case "merchants.merchant_no":
+		return "merchant_no"
 	case "entries.id":
 		return "entry_id"
 	case "holds.id":

@@ -230,7 +230,7 @@ var payoutTests = []test{
 				var ok bool
 				err := s.InTx(ctx, func(tx gateway.Tx) error {
 					var err error
-					ok, err = tx.ClaimPayoutSubmission(ctx, p.TransactionID, at)
+					ok, err = tx.ClaimPayoutSubmission(ctx, p.TransactionID, "sim", at)
 					return err
 				})
 				if err != nil {
@@ -249,7 +249,7 @@ var payoutTests = []test{
 		}
 		same(t, "claims won", won, 1)
 		want := p
-		want.ChannelState, want.SubmittedAt, want.UpdatedAt = gateway.ChannelUnknown, at, at
+		want.ChannelState, want.Connector, want.SubmittedAt, want.UpdatedAt = gateway.ChannelUnknown, "sim", at, at
 		same(t, "claimed payout", getPayout(t, s, p.TransactionID), want)
 
 		touched := at.Add(time.Hour)
