@@ -145,8 +145,11 @@ func (g *Gateway) Credential(ctx context.Context, merchantNo int64) (Credential,
 	return c, nil
 }
 
-// SigningKey returns a merchant's number and newest apiKey, with which its
-// dialect B notifications are signed.
+// SigningKey returns a merchant's number and the apiKey its dialect B
+// notifications are signed with: the oldest key still valid, so that during
+// a rotation's grace period the merchant keeps verifying with the key it has
+// deployed, and from the old key's expiry with the new one. Disabled
+// merchants still get their notifications signed.
 func (g *Gateway) SigningKey(ctx context.Context, merchantID string) (int64, string, error) {
 	m, err := g.store.GetMerchant(ctx, merchantID)
 	if err != nil {
@@ -155,11 +158,18 @@ func (g *Gateway) SigningKey(ctx context.Context, merchantID string) (int64, str
 	if m.No == 0 {
 		return 0, "", fmt.Errorf("gateway: merchant %s has no dialect B number", merchantID)
 	}
-	c, err := g.Credential(ctx, m.No)
+	keys, err := g.store.ListAPIKeys(ctx, m.No, g.now())
 	if err != nil {
 		return 0, "", fmt.Errorf("gateway: signing key of %s: %w", merchantID, err)
 	}
-	return c.MerchantNo, c.Keys[0], nil
+	if len(keys) == 0 {
+		return 0, "", fmt.Errorf("gateway: merchant %s has no valid apiKey", merchantID)
+	}
+	key, err := g.sealer.Open(keys[len(keys)-1].Sealed)
+	if err != nil {
+		return 0, "", fmt.Errorf("gateway: signing key of %s: %w", merchantID, err)
+	}
+	return m.No, key, nil
 }
 
 // UseNonce records a dialect B request's nonceStr: KindReplay when the

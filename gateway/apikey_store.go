@@ -21,8 +21,9 @@ type CredentialReader interface {
 // CredentialTx holds the dialect B credential writes of the Store.
 type CredentialTx interface {
 	// AssignMerchantNo returns the merchant's number, giving it the next free
-	// one (100001 upwards) when it has none. ErrNotFound for an unknown
-	// merchant.
+	// one (100001 upwards) when it has none, and locks the merchant until the
+	// transaction ends, so that two key issues for one merchant run one after
+	// the other. ErrNotFound for an unknown merchant.
 	AssignMerchantNo(ctx context.Context, merchantID string) (int64, error)
 	// InsertAPIKey stores a key; the store assigns its ID.
 	InsertAPIKey(ctx context.Context, k APIKey) error

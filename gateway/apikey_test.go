@@ -40,10 +40,14 @@ func TestIssueAPIKey(t *testing.T) {
 			if len(c.Keys) != 2 || c.Keys[0] != k2 || c.Keys[1] != k1 {
 				t.Fatalf("keys during grace = %v, want [new old]", c.Keys)
 			}
-			if gotNo, key, err := b.gw.SigningKey(b.ctx, b.app.MerchantID); err != nil || gotNo != no || key != k2 {
-				t.Fatalf("SigningKey = %d %q %v, want the newest key", gotNo, key, err)
+			// Notifications keep the old key until it expires.
+			if gotNo, key, err := b.gw.SigningKey(b.ctx, b.app.MerchantID); err != nil || gotNo != no || key != k1 {
+				t.Fatalf("SigningKey during grace = %d %q %v, want the old key", gotNo, key, err)
 			}
 			b.clock.Advance(time.Hour + time.Millisecond)
+			if _, key, err := b.gw.SigningKey(b.ctx, b.app.MerchantID); err != nil || key != k2 {
+				t.Fatalf("SigningKey after grace = %q %v, want the new key", key, err)
+			}
 			c, err = b.gw.Credential(b.ctx, no)
 			if err != nil {
 				t.Fatal(err)

@@ -3,6 +3,8 @@ package gateway
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
 )
 
 // Reconcile looks at payouts that have stayed PENDING longer than
@@ -78,15 +80,35 @@ func (g *Gateway) reconcileOne(ctx context.Context, p Payout) (bool, error) {
 	return true, nil
 }
 
-// payoutConnector returns the connector that holds a submitted payout: the
-// one it records, or for payouts submitted before connectors had names, the
-// channel's first route.
+// payoutConnector returns the connector that holds a submitted payout.
+// Every payout claimed for submission records one (migration 0007 gave
+// those submitted before connectors had names the simulator's), so an empty
+// or unknown name is a configuration problem that CheckRoutes reports.
 func (g *Gateway) payoutConnector(p Payout) (Connector, bool) {
-	if p.Connector != "" {
-		return g.router.Named(p.Connector)
+	if p.Connector == "" {
+		return nil, false
 	}
-	if routes := g.router.Routes(p.TransferCode); len(routes) > 0 {
-		return routes[0].Connector, true
+	return g.router.Named(p.Connector)
+}
+
+// CheckRoutes returns an error naming every connector that holds payouts
+// in flight (submitted, not final) but that the router does not know: their
+// results could then never be learned. Servers call it at start, so that a
+// connector is not removed from the routes while it still holds payouts.
+func (g *Gateway) CheckRoutes(ctx context.Context) error {
+	names, err := g.store.PayoutConnectorsInFlight(ctx)
+	if err != nil {
+		return fmt.Errorf("gateway: check routes: %w", err)
 	}
-	return nil, false
+	var missing []string
+	for _, n := range names {
+		if _, ok := g.router.Named(n); !ok || n == "" {
+			missing = append(missing, fmt.Sprintf("%q", n))
+		}
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("gateway: pending payouts are held by connector(s) %s, which the routes no longer name; "+
+			"keep them configured until those payouts are final", strings.Join(missing, ", "))
+	}
+	return nil
 }

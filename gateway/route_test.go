@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -122,3 +123,42 @@ func (r onlyRoute) Routes(string) []gateway.Route { return []gateway.Route{{Name
 func (r onlyRoute) Named(string) (gateway.Connector, bool) { return r.c, true }
 
 func payoutReq(id string) gateway.PayoutRequest { return bdoPayout(id, "1234567890", 10_000) }
+
+// upOnly knows the connector "up" alone.
+type upOnly struct{ c gateway.Connector }
+
+func (r upOnly) Routes(string) []gateway.Route { return []gateway.Route{{Name: "up", Connector: r.c}} }
+func (r upOnly) Named(name string) (gateway.Connector, bool) {
+	return r.c, name == "up"
+}
+
+func TestCheckRoutes(t *testing.T) {
+	t.Parallel()
+	forEngine(t, func(t *testing.T, b *bundle) {
+		if err := b.gw.CheckRoutes(b.ctx); err != nil {
+			t.Fatalf("no payouts in flight: %v", err)
+		}
+		p, err := b.gw.CreatePayout(b.ctx, b.app, payoutReq("cr-1"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := b.gw.SubmitPayout(b.ctx, p.TransactionID); err != nil {
+			t.Fatal(err)
+		}
+		// The simulator holds it; a gateway whose routes dropped "sim" must say so.
+		gw, err := gateway.New(b.ctx, b.store, upOnly{b.sim}, gateway.Options{Clock: b.clock, Logger: slog.New(slog.DiscardHandler)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := gw.CheckRoutes(b.ctx); err == nil || !strings.Contains(err.Error(), `"sim"`) {
+			t.Fatalf("CheckRoutes = %v, want an error naming sim", err)
+		}
+		if err := b.gw.CheckRoutes(b.ctx); err != nil {
+			t.Fatalf("CheckRoutes with sim routed: %v", err)
+		}
+		b.settle(t, p.TransactionID)
+		if err := gw.CheckRoutes(b.ctx); err != nil {
+			t.Fatalf("CheckRoutes once the payout is final: %v", err)
+		}
+	})
+}

@@ -41,6 +41,9 @@ type Reader interface {
 	// ListPayoutsToReconcile returns PENDING payouts in channel state NEW,
 	// SUBMITTED or UNKNOWN last updated before the given time, oldest first.
 	ListPayoutsToReconcile(ctx context.Context, updatedBefore time.Time, limit int) ([]Payout, error)
+	// PayoutConnectorsInFlight returns the distinct connector names of
+	// PENDING payouts in channel state SUBMITTED or UNKNOWN.
+	PayoutConnectorsInFlight(ctx context.Context) ([]string, error)
 	// AccountBalance returns an account's balance; 0 for an account never posted to.
 	AccountBalance(ctx context.Context, account string) (int64, error)
 	// MerchantBalances returns every account of the merchant.

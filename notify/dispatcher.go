@@ -1,7 +1,7 @@
 // Package notify carries out the outbox after commit: the Dispatcher leases
 // due messages from the store, hands each to the Handler of its topic, records
 // the attempt and schedules the retry; Webhook is the Handler that notifies
-// merchants in dialect A.
+// merchants, in dialect A or B.
 package notify
 
 import (

@@ -30,14 +30,19 @@ type WebhookOptions struct {
 	// Timeout bounds one delivery, the reading of the answer included;
 	// default 10s.
 	Timeout time.Duration
+	// Keys gives the merchants' apiKeys that dialect B notifications are
+	// signed with; when nil, every dialect B message fails (see webhook_b.go).
+	Keys SigningKeys
 }
 
-// Webhook is the Handler of topic "notify" in dialect A: it POSTs
-// {"param": "<JSON>", "sign": "<base64>"} to the message's URL, signed with the
-// platform key, and counts the delivery done only when the merchant answers
-// HTTP 200 with {"code": 10000}.
+// Webhook is the Handler of topic "notify". An event of dialect A (the
+// default) goes out as {"param": "<JSON>", "sign": "<base64>"}, signed with
+// the platform key, and counts as delivered only when the merchant answers
+// HTTP 200 with {"code": 10000}; an event of dialect B goes out as described
+// in webhook_b.go. Either way redirects are not followed.
 type Webhook struct {
 	signer  Signer
+	keys    SigningKeys
 	client  *http.Client
 	timeout time.Duration
 }
@@ -49,9 +54,10 @@ const (
 	userAgent  = "Kasir-Webhook/1"
 )
 
-// NewWebhook returns a dialect A notification handler that signs with signer.
+// NewWebhook returns a notification handler that signs dialect A events with
+// signer and dialect B events with opts.Keys.
 func NewWebhook(signer Signer, opts WebhookOptions) *Webhook {
-	w := &Webhook{signer: signer, timeout: opts.Timeout}
+	w := &Webhook{signer: signer, keys: opts.Keys, timeout: opts.Timeout}
 	if w.timeout <= 0 {
 		w.timeout = 10 * time.Second
 	}
@@ -77,6 +83,13 @@ func (w *Webhook) Handle(ctx context.Context, m gateway.OutboxMessage) gateway.D
 	if m.URL == "" {
 		return failed(fmt.Errorf("notify: message %d has no URL", m.ID))
 	}
+	switch ev.Dialect {
+	case gateway.DialectA:
+	case gateway.DialectB:
+		return w.handleB(ctx, m, ev)
+	default:
+		return failed(fmt.Errorf("notify: message %d is in unknown dialect %q", m.ID, ev.Dialect))
+	}
 	param, err := EncodeParam(ev)
 	if err != nil {
 		return failed(err)
@@ -96,29 +109,42 @@ func (w *Webhook) Handle(ctx context.Context, m gateway.OutboxMessage) gateway.D
 		return failed(err)
 	}
 
+	header := http.Header{"Content-Type": {"application/json"}}
+	a, answer, complete := w.post(ctx, m.URL, body, header, sig)
+	a.OK = complete && a.HTTPStatus == http.StatusOK && successCode(answer)
+	return a
+}
+
+// post sends body to url with header and returns the attempt's HTTPStatus
+// and Response and the answer, at most maxAnswer bytes of it; complete is
+// false when no whole answer came (the attempt then says why). Every
+// occurrence of sig in the answer is replaced with "<sign>" in the Response,
+// so that a receiver that echoes the request does not get the signature
+// stored. The attempt's OK is left for the caller.
+func (w *Webhook) post(ctx context.Context, url string, body []byte, header http.Header, sig string) (a gateway.DeliveryAttempt, answer []byte, complete bool) {
 	ctx, cancel := context.WithTimeout(ctx, w.timeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, m.URL, bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
 	if err != nil {
-		return failed(fmt.Errorf("notify: %w", err))
+		return failed(fmt.Errorf("notify: %w", err)), nil, false
 	}
-	req.Header.Set("Content-Type", "application/json")
+	for k, v := range header {
+		req.Header[k] = v // as given: dialect B's "MerchantId" keeps its spelling
+	}
 	req.Header.Set("User-Agent", userAgent)
 	resp, err := w.client.Do(req)
 	if err != nil {
-		return failed(err)
+		return failed(err), nil, false
 	}
 	defer resp.Body.Close()
-	answer, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswer))
-	a := gateway.DeliveryAttempt{HTTPStatus: resp.StatusCode}
-	// A receiver that echoes the request must not get the signature stored.
+	answer, err = io.ReadAll(io.LimitReader(resp.Body, maxAnswer))
+	a = gateway.DeliveryAttempt{HTTPStatus: resp.StatusCode}
 	a.Response = excerpt(strings.ReplaceAll(string(answer), sig, "<sign>"), maxExcerpt)
 	if err != nil {
 		a.Response = excerpt(fmt.Sprintf("%s (reading the answer: %v)", a.Response, err), 2*maxExcerpt)
-		return a
+		return a, answer, false
 	}
-	a.OK = resp.StatusCode == http.StatusOK && successCode(answer)
-	return a
+	return a, answer, true
 }
 
 // successCode tells whether an answer is a JSON object whose "code" is 10000,

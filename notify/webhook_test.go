@@ -86,9 +86,9 @@ func TestEncodeParam(t *testing.T) {
 		{
 			name: "UnknownCountryZeroTime",
 			ev: func(ev *gateway.Event) {
-				ev.CountryCode, ev.Currency, ev.ReturnTime = "PE", "PEN", time.Time{}
+				ev.CountryCode, ev.Currency, ev.ReturnTime = "US", "USD", time.Time{}
 			},
-			want: `{"amount":100,"countryCode":"PE","createTime":"2024-07-19T06:14:47+00:00","currency":"PEN","eventName":"disbursement.failed","failedCode":-10004,"failedMessage":"Transaction Channel Rejected","fee":0,"mchOrderId":"10e1369686110330100","returnTime":"","transactionId":"DU514182073259261952","transactionStatus":"FAILED"}`,
+			want: `{"amount":100,"countryCode":"US","createTime":"2024-07-19T06:14:47+00:00","currency":"USD","eventName":"disbursement.failed","failedCode":-10004,"failedMessage":"Transaction Channel Rejected","fee":0,"mchOrderId":"10e1369686110330100","returnTime":"","transactionId":"DU514182073259261952","transactionStatus":"FAILED"}`,
 		},
 	} {
 		t.Run(tt.name, func(t *testing.T) {

@@ -44,7 +44,7 @@ func (q queries) ListApps(ctx context.Context, merchantID string) ([]gateway.App
 // number never changes once given, so reading it needs no lock.
 func (t *tx) AssignMerchantNo(ctx context.Context, merchantID string) (int64, error) {
 	var no *int64
-	err := t.db.QueryRow(ctx, `SELECT merchant_no FROM merchants WHERE id = $1`, merchantID).Scan(&no)
+	err := t.db.QueryRow(ctx, `SELECT merchant_no FROM merchants WHERE id = $1 FOR UPDATE`, merchantID).Scan(&no)
 	if err != nil || no != nil {
 		return deref(no), translate("assign merchant no", err)
 	}

@@ -110,6 +110,20 @@ func (q queries) ListPayoutsToReconcile(ctx context.Context, updatedBefore time.
 	return payouts, translate("list payouts to reconcile", err)
 }
 
+// PayoutConnectorsInFlight returns the connectors of PENDING payouts that
+// were handed to one and are not final.
+func (q queries) PayoutConnectorsInFlight(ctx context.Context) ([]string, error) {
+	rows, err := q.db.Query(ctx, `
+		SELECT DISTINCT connector FROM payouts
+		WHERE status = 'PENDING' AND channel_state IN ('SUBMITTED', 'UNKNOWN')
+		ORDER BY connector`)
+	if err != nil {
+		return nil, translate("payout connectors in flight", err)
+	}
+	names, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	return names, translate("payout connectors in flight", err)
+}
+
 // ClaimPayoutSubmission moves a PENDING payout from channel state NEW to
 // UNKNOWN, records the connector it goes to and stamps SubmittedAt, so that
 // exactly one caller hands it to the channel; false when it was not NEW

@@ -101,6 +101,19 @@ func (q queries) ListPayoutsToReconcile(ctx context.Context, updatedBefore time.
 	return collect("list payouts to reconcile", rows, err, scanPayout)
 }
 
+// PayoutConnectorsInFlight returns the connectors of PENDING payouts that
+// were handed to one and are not final.
+func (q queries) PayoutConnectorsInFlight(ctx context.Context) ([]string, error) {
+	rows, err := q.db.QueryContext(ctx, `
+		SELECT DISTINCT connector FROM payouts
+		WHERE status = 'PENDING' AND channel_state IN ('SUBMITTED', 'UNKNOWN')
+		ORDER BY connector`)
+	return collect("payout connectors in flight", rows, err, func(r scanner) (string, error) {
+		var s string
+		return s, r.Scan(&s)
+	})
+}
+
 // ClaimPayoutSubmission moves a PENDING payout from channel state NEW to
 // UNKNOWN, records the connector it goes to and stamps SubmittedAt, so that
 // exactly one caller hands it to the channel; false when it was not NEW

@@ -256,5 +256,39 @@ var payoutTests = []test{
 		mustTx(t, s, func(tx gateway.Tx) error { return tx.TouchPayout(ctx, p.TransactionID, touched) })
 		want.UpdatedAt = touched
 		same(t, "touched payout", getPayout(t, s, p.TransactionID), want)
+	}},	{"PayoutConnectorsInFlight", func(t *testing.T, s Store) {
+		ctx := t.Context()
+		_, app := seedApp(t, s)
+		claim := func(id, connector string) gateway.Payout {
+			p := newPayout(app, id)
+			insertPayout(t, s, p)
+			mustTx(t, s, func(tx gateway.Tx) error {
+				_, err := tx.ClaimPayoutSubmission(ctx, p.TransactionID, connector, t0)
+				return err
+			})
+			return p
+		}
+		names := func() []string {
+			n, err := s.PayoutConnectorsInFlight(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		same(t, "no payouts", len(names()), 0)
+		insertPayout(t, s, newPayout(app, "new-only")) // NEW: held by none yet
+		claim("a-1", "up-a")
+		claim("a-2", "up-a")
+		b := claim("b-1", "up-b")
+		mustTx(t, s, func(tx gateway.Tx) error {
+			return tx.SetPayoutChannel(ctx, b.TransactionID, gateway.ChannelSubmitted, "ref", t0)
+		})
+		claim("sim-1", "sim")
+		same(t, "connectors in flight", names(), []string{"sim", "up-a", "up-b"})
+		mustTx(t, s, func(tx gateway.Tx) error {
+			_, err := tx.FinishPayout(ctx, b.TransactionID, gateway.StatusCompleted, 0, "", t0)
+			return err
+		})
+		same(t, "after up-b's payout is final", names(), []string{"sim", "up-a"})
 	}},
 }

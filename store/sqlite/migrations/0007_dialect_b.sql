@@ -37,3 +37,7 @@ ALTER TABLE payouts ADD COLUMN email TEXT NOT NULL DEFAULT '';
 ALTER TABLE payouts ADD COLUMN dialect TEXT NOT NULL DEFAULT '';
 ALTER TABLE payouts ADD COLUMN connector TEXT NOT NULL DEFAULT '';
 ALTER TABLE payments ADD COLUMN dialect TEXT NOT NULL DEFAULT '';
+
+-- Every payout handed to a channel before connectors had names went to the
+-- simulator: record it, so that it is queried there whatever the routes say.
+UPDATE payouts SET connector = 'sim' WHERE channel_state <> 'NEW';
