@@ -59,6 +59,9 @@ func (g *Gateway) IssueAPIKey(ctx context.Context, merchantID string, grace time
 	if err != nil {
 		return 0, "", err
 	}
+	if err := g.canOpenKeys(ctx, merchantID); err != nil {
+		return 0, "", err
+	}
 	key := randomHex(16)
 	sealed, err := g.sealer.Seal(key)
 	if err != nil {
@@ -88,6 +91,29 @@ func (g *Gateway) IssueAPIKey(ctx context.Context, merchantID string, grace time
 		return 0, "", g.storeErr("issue apiKey", err)
 	}
 	return no, key, nil
+}
+
+// canOpenKeys refuses to issue a key next to keys this gateway cannot read:
+// an operator who forgot the master key would otherwise store the new key
+// unencrypted beside encrypted ones.
+func (g *Gateway) canOpenKeys(ctx context.Context, merchantID string) error {
+	m, err := g.store.GetMerchant(ctx, merchantID)
+	if errors.Is(err, ErrNotFound) {
+		return Errorf(KindNotFound, "merchantId", "unknown merchant %q", merchantID)
+	}
+	if err != nil || m.No == 0 {
+		return err
+	}
+	keys, err := g.store.ListAPIKeys(ctx, m.No, g.now())
+	if err != nil {
+		return g.storeErr("list apiKeys", err)
+	}
+	for _, k := range keys {
+		if _, err := g.sealer.Open(k.Sealed); err != nil {
+			return Errorf(KindInvalid, "masterKey", "cannot read the merchant's current apiKeys (%v); set the master key they were sealed with", err)
+		}
+	}
+	return nil
 }
 
 // primaryApp returns the merchant's oldest enabled app, the one dialect B
