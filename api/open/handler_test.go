@@ -358,7 +358,7 @@ func TestAliasPaths(t *testing.T) {
 			t.Errorf("mismatched countryCode: %v, want 21002 naming countryCode", err)
 		}
 		b.wantNotFound(t, "alias-2")
-		for _, path := range []string{"/open-api/russia/disbursement/transfer", "/open-api/peru/disbursement/channel", "/open-api/nope"} {
+		for _, path := range []string{"/open-api/russia/disbursement/transfer", "/open-api/vietnam/disbursement/channel", "/open-api/nope"} {
 			a := b.post(t, path, []byte(`{}`))
 			if a.Status != 404 || a.Code != 21002 || !strings.Contains(a.Message, "unknown path") {
 				t.Errorf("%s: %+v, want 404 21002 unknown path", path, a)

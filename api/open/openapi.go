@@ -25,7 +25,7 @@ func req(name, typ, desc string) field { return field{name, typ, desc, true} }
 func opt(name, typ, desc string) field { return field{name, typ, desc, false} }
 
 var (
-	fCountry   = req("countryCode", "string", "PH, ID, MY, TH (payouts); PH, ID, MY, TH, RU (payments)")
+	fCountry   = req("countryCode", "string", "PH, ID, MY, TH, PE (payouts); PH, ID, MY, TH, RU, PE (payments)")
 	fTimestamp = req("timestamp", "integer", "milliseconds since the epoch, a number or a digit string, within the timestamp window")
 	fAmount    = "integer minor units (centavos, sen, satang, kopecks; whole rupiah for IDR)"
 	fTime      = "ISO-8601 with the country's offset, e.g. 2026-11-23T16:02:11+08:00"
@@ -53,8 +53,11 @@ var operations = []apiOperation{
 			req("currency", "string", "the country's currency"), req("amount", "integer", fAmount),
 			req("payMethodCode", "string", "BANK, EWALLET or PROMPTPAY"), req("transferCode", "string", "bank or wallet code from the channel list"),
 			req("accountNo", "string", "in the channel's shape"), opt("accountName", "string", "required for BANK"),
-			opt("accountType", "string", ""), opt("mobile", "string", ""), opt("notifyUrl", "string", "http or https; the app's default otherwise"),
-			opt("remark", "string", ""), fTimestamp},
+			opt("accountType", "string", "PE: 0 Corriente, 1 Ahorro (required)"), opt("mobile", "string", ""),
+			opt("notifyUrl", "string", "http or https; the app's default otherwise"), opt("remark", "string", ""),
+			opt("cciAccountNo", "string", "PE: the payee's 20-digit CCI, required outside BBVA, Interbank, BCP and Scotiabank"),
+			opt("idType", "string", "PE (required): 1 DNI, 2 passport, 3 CE, 4 RUC"), opt("idCard", "string", "PE (required): the document number"),
+			opt("email", "string", "the payee's email"), fTimestamp},
 		data: []field{opt("transactionId", "string", "D..."), opt("mchOrderId", "string", ""), opt("transactionStatus", "string", "PENDING"),
 			opt("transactionTime", "string", fTime), opt("amount", "integer", fAmount), opt("fee", "integer", fAmount),
 			opt("currency", "string", ""), opt("countryCode", "string", "")}},
@@ -147,8 +150,20 @@ var listSchemas = map[string][]field{
 		opt("dynamic", "boolean", "takes one-off orders"), opt("static", "boolean", "can back a reusable static code")},
 }
 
-// OpenAPI returns the OpenAPI 3.1 document of the Open API as JSON.
-func OpenAPI() []byte {
+// DocPart is a part of the OpenAPI document that another API contributes
+// (dialect B's paths, schemas and security schemes), so that one document
+// covers every API the server speaks without this package knowing them.
+type DocPart struct {
+	Description     string // a paragraph appended to info.description
+	Paths           map[string]any
+	Schemas         map[string]any
+	SecuritySchemes map[string]any
+}
+
+// OpenAPI returns the OpenAPI 3.1 document of the Open API as JSON, with
+// parts merged in. A part whose path or schema name is already taken
+// panics: the parts are static tables, so that is a programming error.
+func OpenAPI(parts ...DocPart) []byte {
 	paths := map[string]any{}
 	schemas := map[string]any{
 		"Envelope": map[string]any{"type": "object", "required": []string{"appId", "param", "sign"}, "properties": map[string]any{
@@ -188,21 +203,54 @@ func OpenAPI() []byte {
 			}
 		}
 	}
+	description, components := mergeParts(paths, schemas, parts)
 	doc := map[string]any{
 		"openapi": "3.1.0",
-		"info": map[string]any{"title": "Kasir Open API (dialect A)", "version": "1.0.0",
-			"description": "Every call is a POST of a signed envelope. See docs/API.md for the codes and the signature."},
+		"info":    map[string]any{"title": "Kasir API", "version": "1.0.0", "description": description},
 		"servers": []any{map[string]any{"url": "http://127.0.0.1:8080", "description": "kasir serve with its defaults"}},
-		// Authentication is the RSA signature inside the body, not an HTTP scheme.
+		// Dialect A's authentication is the RSA signature inside the body,
+		// not an HTTP scheme; parts declare their own per operation.
 		"security":   []any{},
 		"paths":      paths,
-		"components": map[string]any{"schemas": schemas},
+		"components": components,
 	}
 	b, err := json.MarshalIndent(doc, "", "  ")
 	if err != nil {
 		panic(err) // the document is built from static tables
 	}
 	return append(b, '\n')
+}
+
+// mergeParts adds the parts' paths and schemas to dialect A's and returns
+// the document's description and components.
+func mergeParts(paths, schemas map[string]any, parts []DocPart) (string, map[string]any) {
+	description := "Dialect A, the Open API under /open-api/: every call is a POST of a signed envelope. " +
+		"See docs/API.md for the codes and the signature."
+	components := map[string]any{"schemas": schemas}
+	for _, part := range parts {
+		if part.Description != "" {
+			description += "\n\n" + part.Description
+		}
+		mergeInto(paths, part.Paths)
+		mergeInto(schemas, part.Schemas)
+		if len(part.SecuritySchemes) > 0 {
+			if components["securitySchemes"] == nil {
+				components["securitySchemes"] = map[string]any{}
+			}
+			mergeInto(components["securitySchemes"].(map[string]any), part.SecuritySchemes)
+		}
+	}
+	return description, components
+}
+
+// mergeInto adds src's entries to dst; a name in both panics.
+func mergeInto(dst, src map[string]any) {
+	for k, v := range src {
+		if _, taken := dst[k]; taken {
+			panic("open: OpenAPI part redefines " + k)
+		}
+		dst[k] = v
+	}
 }
 
 func objectSchema(fs []field) map[string]any {

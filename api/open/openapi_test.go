@@ -10,16 +10,24 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kasir-gateway/kasir/api/header"
 	"github.com/kasir-gateway/kasir/gateway"
 )
 
 var update = flag.Bool("update", false, "rewrite docs/openapi.json from the code")
 
+// headerPart is dialect B's part of the document, merged as cmd/kasir
+// merges it.
+func headerPart() DocPart {
+	paths, schemas, schemes := header.OpenAPIDoc()
+	return DocPart{Description: header.OpenAPIDescription, Paths: paths, Schemas: schemas, SecuritySchemes: schemes}
+}
+
 // TestOpenAPIDocument checks that docs/openapi.json is the document the code
-// serves (run `go test ./api/open -run TestOpenAPIDocument -update` after
-// changing the operations table).
+// serves, dialect B included (run `go test ./api/open -run
+// TestOpenAPIDocument -update` after changing either dialect's operations).
 func TestOpenAPIDocument(t *testing.T) {
-	doc := OpenAPI()
+	doc := OpenAPI(headerPart())
 	var parsed struct {
 		OpenAPI string                    `json:"openapi"`
 		Paths   map[string]map[string]any `json:"paths"`
@@ -37,6 +45,15 @@ func TestOpenAPIDocument(t *testing.T) {
 	if err != nil || !bytes.Equal(committed, doc) {
 		t.Fatalf("docs/openapi.json is stale (%v): run go test ./api/open -run TestOpenAPIDocument -update", err)
 	}
+	// Both dialects are in it, each path once.
+	for _, p := range []string{"/open-api/disbursement/transfer", "/api/payOut", "/api/payInBankListQuery"} {
+		if parsed.Paths[p]["post"] == nil {
+			t.Errorf("the document lacks POST %s", p)
+		}
+	}
+	if n := len(parsed.Paths); n != countPaths(t, OpenAPI())+len(header.Paths()) {
+		t.Errorf("the document has %d paths", n)
+	}
 	// Every $ref resolves.
 	var all map[string]any
 	json.Unmarshal(doc, &all)
@@ -46,6 +63,17 @@ func TestOpenAPIDocument(t *testing.T) {
 			t.Errorf("$ref to missing schema %s", m)
 		}
 	}
+}
+
+func countPaths(t *testing.T, doc []byte) int {
+	t.Helper()
+	var d struct {
+		Paths map[string]any `json:"paths"`
+	}
+	if err := json.Unmarshal(doc, &d); err != nil {
+		t.Fatal(err)
+	}
+	return len(d.Paths)
 }
 
 func bytesFindAll(doc []byte, prefix string) []string {

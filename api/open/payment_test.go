@@ -460,8 +460,8 @@ func TestPaymentRussiaAndAliases(t *testing.T) {
 		if !asAPIError(err, &ae) || ae.Code != 21002 || !strings.HasPrefix(ae.Message, "countryCode:") {
 			t.Errorf("mismatched countryCode: %v, want 21002 naming countryCode", err)
 		}
-		for _, path := range []string{"/open-api/peru/payment/generate", "/open-api/atlantis/payment/query",
-			"/open-api/russia/disbursement/check", "/open-api/peru/payment/refund"} {
+		for _, path := range []string{"/open-api/vietnam/payment/generate", "/open-api/atlantis/payment/query",
+			"/open-api/russia/disbursement/check", "/open-api/vietnam/payment/refund"} {
 			a := b.post(t, path, []byte(`{}`))
 			if a.Status != 404 || a.Code != 21002 || !strings.Contains(a.Message, "unknown path") {
 				t.Errorf("%s: %+v, want 404 21002 unknown path", path, a)

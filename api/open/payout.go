@@ -80,6 +80,8 @@ func (h *handler) transfer(ctx context.Context, rq *request) (any, error) {
 		{"transferCode", &req.TransferCode}, {"accountNo", &req.AccountNo},
 		{"accountName", &req.AccountName}, {"accountType", &req.AccountType},
 		{"mobile", &req.Mobile}, {"notifyUrl", &req.NotifyURL}, {"remark", &req.Remark},
+		// The payee fields of Peru, which gateway.ValidatePeruPayout checks for PE.
+		{"cciAccountNo", &req.CCIAccountNo}, {"idType", &req.IDType}, {"idCard", &req.IDCard}, {"email", &req.Email},
 	} {
 		v, err := rq.p.str(f.name)
 		if err != nil {
