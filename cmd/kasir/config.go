@@ -33,6 +33,7 @@ type Config struct {
 	Sandbox         bool          // the hosted payment page offers a "pay" button
 	RefundFee       string        // "keep" or "refund": what happens to a refunded payment's fee
 	NonceWindow     time.Duration // how long dialect B nonceStr values are remembered
+	Routes          string        // the routing file (JSON): upstream connectors and payout routes; "" = all on the simulator
 	PaymentExpiry   string        // default lifetime of payment orders per channelType, e.g. "QR=15m,EWALLET=30m"
 	paymentExpiry   map[string]time.Duration
 }
@@ -76,6 +77,7 @@ func (c *Config) bindServe(fs *flag.FlagSet) {
 	fs.BoolVar(&c.Sandbox, "sandbox", c.Sandbox, "the hosted payment page can pay orders through the simulator (KASIR_SANDBOX)")
 	fs.StringVar(&c.PaymentExpiry, "payment-expiry", c.PaymentExpiry, "default lifetime of payment orders per channelType, e.g. QR=15m,BANK_TRANSFER=48h; others keep the channel's (KASIR_PAYMENT_EXPIRY)")
 	fs.StringVar(&c.RefundFee, "refund-fee", c.RefundFee, "keep: the platform keeps a refunded payment's fee; refund: the refunded share goes back to the merchant (KASIR_REFUND_FEE)")
+	fs.StringVar(&c.Routes, "routes", c.Routes, "routing file (JSON) of upstream connectors and payout routes; default: every channel on the simulator (KASIR_ROUTES)")
 	fs.DurationVar(&c.NonceWindow, "nonce-window", c.NonceWindow, "dialect B: a nonceStr repeated within this window is refused as a replay (KASIR_NONCE_WINDOW)")
 	fs.DurationVar(&c.NotFoundGrace, "not-found-grace", c.NotFoundGrace, "fail a payout its channel never received after this long (KASIR_NOT_FOUND_GRACE)")
 }

@@ -51,6 +51,14 @@ Usage:
   kasir merchant settlement --app APPID --delay 24h    how long collected money stays pending
   kasir report --app APPID --date 2026-11-23 --type payout|payment|refund [--country PH]
                                                        write a day's report (CSV) to stdout
+  kasir channel routes [--routes routes.json] [--json]  print the connectors and which channels go where
+  kasir channel route CHANNEL CONNECTOR[,CONNECTOR...] --routes routes.json
+                                                       route a channel (a code, a prefix like PE_*, or *) to
+                                                       connectors tried in order; sim is the simulator
+  kasir channel connector add NAME --routes routes.json --dialect A|B --base-url URL
+        (--app-id ID --private-key-file F --platform-key-file F | --merchant-id N --api-key-file F)
+                                                       an upstream gateway we are a merchant of; serve reads
+                                                       the routes file at start (--routes, KASIR_ROUTES)
   kasir listen [--addr 127.0.0.1:9000] [--dir notifications] [--fail N]
                                                        receive notifications as a merchant would (for development)
 
@@ -115,7 +123,7 @@ type cmdEnv struct {
 // A command binds its flags and returns the function that runs it.
 type command func(e *cmdEnv) func(ctx context.Context) error
 
-var subcommands = map[string]bool{"merchant": true, "merchant apikey": true, "fee": true, "balance": true, "keys": true, "ledger": true, "notify": true, "sim": true}
+var subcommands = map[string]bool{"merchant": true, "merchant apikey": true, "fee": true, "balance": true, "keys": true, "ledger": true, "notify": true, "sim": true, "channel": true, "channel connector": true}
 
 var commands map[string]command
 
@@ -140,6 +148,9 @@ func init() {
 		"settle":                 cmdSettle,
 		"merchant settlement":    cmdMerchantSettlement,
 		"report":                 cmdReport,
+		"channel routes":         cmdChannelRoutes,
+		"channel route":          cmdChannelRoute,
+		"channel connector add":  cmdChannelConnectorAdd,
 	}
 }
 

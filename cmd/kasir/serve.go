@@ -10,7 +10,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/kasir-gateway/kasir/api/header"
 	"github.com/kasir-gateway/kasir/api/open"
+	"github.com/kasir-gateway/kasir/channel"
 	"github.com/kasir-gateway/kasir/channel/sim"
 	"github.com/kasir-gateway/kasir/gateway"
 	"github.com/kasir-gateway/kasir/keys"
@@ -72,20 +74,32 @@ func StartServer(ctx context.Context, cfg Config, log *slog.Logger) (*Server, er
 		publicURL = "http://" + s.ln.Addr().String()
 	}
 	s.sim = sim.New(s.store, sim.Options{Delay: cfg.SimDelay, Logger: log, PublicURL: publicURL})
+	routes, err := loadRoutes(cfg, s.sim, channel.Options{PublicURL: publicURL, Payouts: s.store})
+	if err != nil {
+		return nil, err
+	}
 	var disp *notify.Dispatcher
-	s.gw, err = gateway.New(ctx, s.store, s.sim, gateway.Options{
-		Logger: log,
+	sealer, err := keys.NewSealer([]byte(cfg.MasterKey))
+	if err != nil {
+		return nil, err
+	}
+	s.gw, err = gateway.New(ctx, s.store, routes, gateway.Options{
+		KeySealer: sealer,
+		Logger:    log,
 		Config: gateway.Config{ReconcileAfter: cfg.ReconcileAfter, NotFoundGrace: cfg.NotFoundGrace, RefundFee: cfg.RefundFee,
-			PaymentExpiry: cfg.paymentExpiry},
+			PaymentExpiry: cfg.paymentExpiry, NonceWindow: cfg.NonceWindow},
 		Observer: s.metrics,
 		OnQueued: func() { disp.Kick() },
 	})
 	if err != nil {
 		return nil, err
 	}
+	if err := s.gw.CheckRoutes(ctx); err != nil {
+		return nil, fmt.Errorf("--routes: %w", err)
+	}
 	s.sim.SetResults(s.gw)
 	disp = notify.NewDispatcher(s.store, map[string]notify.Handler{
-		gateway.TopicNotify: notify.NewWebhook(s.platform, notify.WebhookOptions{}),
+		gateway.TopicNotify: notify.NewWebhook(s.platform, notify.WebhookOptions{Keys: s.gw}),
 		gateway.TopicSubmit: notify.HandlerFunc(s.submit),
 		gateway.TopicRefund: notify.HandlerFunc(s.submitRefund),
 	}, notify.Options{Schedule: schedule, Logger: log, Observer: s.metrics})
@@ -97,13 +111,16 @@ func StartServer(ctx context.Context, cfg Config, log *slog.Logger) (*Server, er
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/open-api/", open.NewHandler(s.gw, open.Options{TimestampWindow: cfg.TimestampWindow, Logger: log, Reports: rep}))
+	mux.Handle("/api/", header.NewHandler(s.gw, header.Options{Logger: log}))
+	mux.Handle("/upstream/", routes.Callbacks(s.store, s.gw, log))
 	rep.Register(mux)
 	pay := &checkout.Handler{Payments: s.store, Logger: log}
 	if cfg.Sandbox {
 		pay.Payer = s.sim
 	}
 	pay.Register(mux)
-	openAPI := open.OpenAPI()
+	bPaths, bSchemas, bSchemes := header.OpenAPIDoc()
+	openAPI := open.OpenAPI(open.DocPart{Description: header.OpenAPIDescription, Paths: bPaths, Schemas: bSchemas, SecuritySchemes: bSchemes})
 	mux.HandleFunc("GET /openapi.json", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		w.Write(openAPI)
@@ -182,7 +199,7 @@ func (s *Server) maintenanceLoop(ctx context.Context) {
 		for _, job := range []struct {
 			name string
 			run  func(context.Context, int) (int, error)
-		}{{"reconcile", s.gw.Reconcile}, {"expire payments", s.gw.ExpirePayments}, {"settle payments", s.gw.SettlePayments}, {"reconcile refunds", s.gw.ReconcileRefunds}} {
+		}{{"reconcile", s.gw.Reconcile}, {"expire payments", s.gw.ExpirePayments}, {"settle payments", s.gw.SettlePayments}, {"reconcile refunds", s.gw.ReconcileRefunds}, {"prune nonces", s.gw.PruneNonces}} {
 			if n, err := job.run(ctx, 100); err != nil && ctx.Err() == nil {
 				s.log.Warn(job.name, "err", err)
 			} else if n > 0 {
