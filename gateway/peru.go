@@ -353,6 +353,26 @@ func DialectBPayoutStatus(s Status, failedCode int) string {
 	}
 }
 
+// DialectBOrderStatus returns the dialect B orderStatus of a payout as its
+// queries show it: the final statuses as DialectBPayoutStatus says, and a
+// PENDING payout's progress from its channel state: PROCESSING while it is
+// accepted but not yet handed to its channel (NEW, the status of the create
+// answer), WAITING while it is handed over and the channel's word is awaited
+// (UNKNOWN), PAYING once the channel has acknowledged it (SUBMITTED).
+func DialectBOrderStatus(p Payout) string {
+	if p.Status != StatusPending {
+		return DialectBPayoutStatus(p.Status, p.FailedCode)
+	}
+	switch p.ChannelState {
+	case ChannelUnknown:
+		return DialectBWaiting
+	case ChannelSubmitted:
+		return DialectBPaying
+	default:
+		return DialectBProcessing
+	}
+}
+
 // DialectBResultDesc returns the resultDesc of a payout: SUCCESS when
 // completed, the failed code's reason when failed (UNKNOWN_ERROR for a code
 // without one) and "" while pending.

@@ -335,3 +335,22 @@ func FuzzValidCCI(f *testing.F) {
 		}
 	})
 }
+
+func TestDialectBOrderStatus(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		p    gateway.Payout
+		want string
+	}{
+		{gateway.Payout{Status: gateway.StatusPending, ChannelState: gateway.ChannelNew}, "PROCESSING"},
+		{gateway.Payout{Status: gateway.StatusPending, ChannelState: gateway.ChannelUnknown}, "WAITING"},
+		{gateway.Payout{Status: gateway.StatusPending, ChannelState: gateway.ChannelSubmitted}, "PAYING"},
+		{gateway.Payout{Status: gateway.StatusCompleted, ChannelState: gateway.ChannelDone}, "SUCCESS"},
+		{gateway.Payout{Status: gateway.StatusFailed, FailedCode: gateway.FailedDestination, ChannelState: gateway.ChannelDone}, "FAIL"},
+		{gateway.Payout{Status: gateway.StatusFailed, FailedCode: gateway.FailedCanceled, ChannelState: gateway.ChannelDone}, "CANCEL"},
+	} {
+		if got := gateway.DialectBOrderStatus(tc.p); got != tc.want {
+			t.Errorf("DialectBOrderStatus(%s, %s, %d) = %s, want %s", tc.p.Status, tc.p.ChannelState, tc.p.FailedCode, got, tc.want)
+		}
+	}
+}

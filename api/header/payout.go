@@ -28,7 +28,7 @@ func newPayoutData(merchantNo int64, p gateway.Payout) payoutData {
 	return payoutData{
 		MerchantID: merchantNo, MchOrderNo: p.MchOrderID, OrderNo: p.TransactionID, ChannelOrderNo: p.ChannelRef,
 		Currency: p.Currency, Amount: amountOf(p.Amount, p.Currency), Fee: amountOf(p.Fee, p.Currency),
-		OrderStatus:    gateway.DialectBPayoutStatus(p.Status, p.FailedCode),
+		OrderStatus:    gateway.DialectBOrderStatus(p),
 		ResultDesc:     gateway.DialectBResultDesc(p.Status, p.FailedCode),
 		CompletionTime: localTime(p.FinishedAt, p.CountryCode),
 	}
