@@ -10,3 +10,8 @@ run:
 
 build:
 	go build -o kasir ./cmd/kasir
+
+# Every fuzz target for FUZZTIME each (make test runs them for 2s).
+FUZZTIME ?= 1m
+fuzz:
+	FUZZTIME=$(FUZZTIME) bash scripts/fuzz.sh
