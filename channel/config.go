@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kasir-gateway/kasir/channel/upstream"
 	"github.com/kasir-gateway/kasir/gateway"
 )
 
@@ -35,9 +36,15 @@ import (
 // and cannot be defined. A route maps a pattern to the connectors to try in
 // order: an exact channel code (transferCode), a prefix ending in "*"
 // ("PE_*"), or "*" for every channel. A code is routed whatever the payout's
-// country: GRABPAY (MY and PH) and CIMB (ID and MY) go where their code goes. Secrets are never in the file: it
-// names the files that hold them, relative to the file's own directory
-// unless absolute.
+// country: GRABPAY (MY and PH) and CIMB (ID and MY) go where their code
+// goes. A channel takes the connectors of its most specific route (the exact
+// code, then the longest prefix, then "*") that can serve it, in the route's
+// order: dialect B serves Peru's banks only, dialect A every other channel,
+// the simulator all. A route that leaves one of its channels with no such
+// connector is refused (see Validate); nothing falls through to a less
+// specific route or to the simulator. Channels that no route matches go to
+// the simulator. Secrets are never in the file: it names the files that
+// hold them, relative to the file's own directory unless absolute.
 type Config struct {
 	Connectors map[string]ConnectorConfig `json:"connectors"`
 	Routes     map[string][]string        `json:"routes"`
@@ -129,8 +136,9 @@ func WriteConfig(path string, c Config) error {
 var connectorName = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,31}$`)
 
 // checkShape checks everything but the secrets: names, dialects, URLs,
-// timeouts, the fields each dialect needs, and every route's pattern and
-// connectors. Each error names the entry.
+// timeouts, the fields each dialect needs, every route's pattern and
+// connectors, and that every channel's route can serve it. Each error names
+// the entry.
 func (c Config) checkShape() error {
 	for _, name := range sortedKeys(c.Connectors) {
 		if err := checkConnector(name, c.Connectors[name]); err != nil {
@@ -141,6 +149,25 @@ func (c Config) checkShape() error {
 		if err := c.checkRoute(pattern, c.Routes[pattern]); err != nil {
 			return err
 		}
+	}
+	return c.checkCoverage()
+}
+
+// checkCoverage refuses a configuration whose most specific route for some
+// catalog channel names no connector that can serve it, e.g. "*": ["up-pe"]
+// with a dialect B connector, which would leave GCASH and the rest with
+// nothing to send them to. The error names the first such channel, its
+// route and why.
+func (c Config) checkCoverage() error {
+	for _, code := range channelCodes() {
+		pattern, ok := c.routeOf(code)
+		if !ok || len(c.serving(pattern, code)) > 0 {
+			continue
+		}
+		return fmt.Errorf("routes: channel %s: its route %q names %s, none of which can serve it "+
+			"(dialect B serves Peru's banks only; dialect A cannot carry Peru's payee fields); "+
+			"add a route for %s, or a connector that serves it (\"sim\" serves every channel)",
+			code, pattern, strings.Join(c.Routes[pattern], ", "), code)
 	}
 	return nil
 }
@@ -220,29 +247,37 @@ func (c Config) checkRoute(pattern string, names []string) error {
 }
 
 // effective returns the connectors of a channel: those of its most
-// specific pattern (the exact code, then the longest prefix, then "*") less
-// the ones whose dialect cannot serve the channel; when none is left, the
-// next pattern's; the simulator when no pattern gives one.
+// specific route that can serve it, in order (none when that route has
+// none, which checkCoverage refuses); the simulator when no route matches.
 func (c Config) effective(code string) []string {
-	var patterns []string
+	pattern, ok := c.routeOf(code)
+	if !ok {
+		return []string{SimName}
+	}
+	return c.serving(pattern, code)
+}
+
+// routeOf returns the most specific pattern that matches a channel: the
+// exact code, then the longest prefix, then "*".
+func (c Config) routeOf(code string) (string, bool) {
+	best, found := "", false
 	for p := range c.Routes {
-		if patternMatches(p, code) {
-			patterns = append(patterns, p)
+		if patternMatches(p, code) && (!found || specificity(p) > specificity(best)) {
+			best, found = p, true
 		}
 	}
-	sort.Slice(patterns, func(i, j int) bool { return specificity(patterns[i]) > specificity(patterns[j]) })
-	for _, p := range patterns {
-		var out []string
-		for _, name := range c.Routes[p] {
-			if serves(c.Connectors[name].Dialect, code) {
-				out = append(out, name)
-			}
-		}
-		if len(out) > 0 {
-			return out
+	return best, found
+}
+
+// serving returns the connectors of a route that can serve a channel.
+func (c Config) serving(pattern, code string) []string {
+	var out []string
+	for _, name := range c.Routes[pattern] {
+		if serves(c.Connectors[name].Dialect, code) {
+			out = append(out, name)
 		}
 	}
-	return []string{SimName}
+	return out
 }
 
 // specificity orders patterns: an exact code before any prefix, a longer
@@ -287,15 +322,15 @@ func (c Config) Effective() []Effective {
 }
 
 // serves reports whether a connector of the dialect can pay out to a
-// channel: dialect B carries Peru's payee fields and serves Peru's banks
+// channel, as the connectors themselves decide it (upstream.ServesA and
+// ServesB): dialect B carries Peru's payee fields and serves Peru's banks
 // only; dialect A does not carry them and serves every other channel.
 func serves(dialect, channel string) bool {
-	peru := strings.HasPrefix(channel, "PE_")
 	switch dialect {
 	case DialectA:
-		return !peru
+		return upstream.ServesA(channel)
 	case DialectB:
-		return peru
+		return upstream.ServesB(channel)
 	}
 	return true // the simulator ("")
 }

@@ -62,6 +62,13 @@ func TestValidate(t *testing.T) {
 		{"StarInside", func(c *channel.Config) { c.Routes["P*E"] = []string{"sim"} }, `route "P*E": matches no payout channel`},
 		{"BOutsidePeru", func(c *channel.Config) { c.Routes["GCASH"] = []string{"up-b"} }, `route "GCASH": connector "up-b" speaks dialect B`},
 		{"AForPeru", func(c *channel.Config) { c.Routes["PE_BCP"] = []string{"up-a"} }, `route "PE_BCP": connector "up-a" speaks dialect A`},
+		// A route must serve every channel it is the most specific route of:
+		// nothing falls through to a wider route or to the simulator.
+		{"StarToB", func(c *channel.Config) { c.Routes["*"] = []string{"up-b"} },
+			`its route "*" names up-b, none of which can serve it (dialect B serves Peru's banks only`},
+		{"PrefixToB", func(c *channel.Config) { c.Routes["P*"] = []string{"up-b"} }, `its route "P*" names up-b, none of which`},
+		{"StarToA", func(c *channel.Config) { delete(c.Routes, "PE_*"); c.Routes["*"] = []string{"up-a"} },
+			`channel PE_`},
 		{"SimName", func(c *channel.Config) { c.Connectors["sim"] = connA("http://x") }, `connector "sim": the name is the simulator's`},
 		{"BadName", func(c *channel.Config) { c.Connectors["Up A"] = connA("http://x") }, `connector "Up A": a name is`},
 		{"BadURL", func(c *channel.Config) { c.Connectors["up-a"] = connA("ftp://x") }, `connector "up-a": baseUrl "ftp://x"`},
@@ -135,7 +142,7 @@ func TestEffective(t *testing.T) {
 	t.Parallel()
 	c := goodConfig()
 	c.Routes["PE_BCP"] = []string{"sim", "up-b"}
-	c.Routes["*"] = []string{"up-a", "sim"} // dialect A cannot serve Peru: those fall to PE_* or sim
+	c.Routes["*"] = []string{"up-a", "sim"} // PE_ channels have more specific routes
 	got := map[string]string{}
 	for _, g := range c.Effective() {
 		for _, ch := range g.Channels {
@@ -152,6 +159,21 @@ func TestEffective(t *testing.T) {
 		if got[ch] != want {
 			t.Errorf("%s: %q, want %q", ch, got[ch], want)
 		}
+	}
+	// One list for every channel: each takes the connectors that serve it.
+	mixed := goodConfig()
+	mixed.Routes = map[string][]string{"*": {"up-b", "up-a", "sim"}}
+	if err := channel.Validate(mixed, secrets(t)); err != nil {
+		t.Fatalf("mixed list: %v", err)
+	}
+	got = map[string]string{}
+	for _, g := range mixed.Effective() {
+		for _, ch := range g.Channels {
+			got[ch] = strings.Join(g.Connectors, ",")
+		}
+	}
+	if got["PE_BBVA"] != "up-b,sim" || got["GCASH"] != "up-a,sim" {
+		t.Errorf("mixed list: PE_BBVA %q, GCASH %q; want up-b,sim and up-a,sim", got["PE_BBVA"], got["GCASH"])
 	}
 	if g := (channel.Config{}).Effective(); len(g) != 1 || g[0].Connectors[0] != "sim" {
 		t.Errorf("empty config: %+v, want everything on sim", g)

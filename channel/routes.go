@@ -2,6 +2,15 @@
 // the simulator ("sim") and the upstream gateways of package
 // channel/upstream, as the operator configures them (Config). Table is the
 // gateway.Router that cmd/kasir gives the gateway.
+//
+// A payout is queried through the connector that holds it, by name, with
+// the connector's configuration as it is when the query runs. Changing a
+// connector's baseUrl, appId or merchantId while it holds payouts in flight
+// makes their queries ask another account (or gateway), which answers that
+// it has no such order: a payout whose submission outcome was unknown then
+// fails after the not-found grace although the first upstream may pay it.
+// Keep a connector unchanged until its payouts are final; add a connector
+// under a new name for the new account and route channels to it instead.
 package channel
 
 import (
@@ -35,8 +44,12 @@ type Options struct {
 	// notifyUrl is PublicURL + "/upstream/" + name + "/notify".
 	PublicURL string
 	// Payouts reads our payouts (the gateway's store), for queries that
-	// need more than the transaction id.
+	// need more than the transaction id and to check an upstream's answers
+	// against the payout's amount and currency.
 	Payouts upstream.PayoutReader
+	// Logger receives the connectors' logs, "ATTENTION" lines among them;
+	// default slog.Default().
+	Logger *slog.Logger
 }
 
 // upstreamConnector is a connector of package upstream.
@@ -143,7 +156,7 @@ func buildConnector(name string, cc ConnectorConfig, dir string, opts Options) (
 			return nil, err
 		}
 		return upstream.NewA(upstream.AOptions{Name: name, BaseURL: cc.BaseURL, AppID: cc.AppID, Key: key, PlatformKey: pub,
-			NotifyURL: notifyURL, Payouts: opts.Payouts, HTTPClient: hc})
+			NotifyURL: notifyURL, Payouts: opts.Payouts, HTTPClient: hc, Logger: opts.Logger})
 	default:
 		apiKey, err := readSecret(name, "apiKeyFile", dir, cc.APIKeyFile, func(b []byte) (string, error) {
 			k := strings.TrimSpace(string(b))
@@ -156,7 +169,7 @@ func buildConnector(name string, cc ConnectorConfig, dir string, opts Options) (
 			return nil, err
 		}
 		return upstream.NewB(upstream.BOptions{Name: name, BaseURL: cc.BaseURL, MerchantID: cc.MerchantID, APIKey: apiKey,
-			NotifyURL: notifyURL, HTTPClient: hc})
+			NotifyURL: notifyURL, Payouts: opts.Payouts, HTTPClient: hc, Logger: opts.Logger})
 	}
 }
 

@@ -36,10 +36,12 @@ type BPayoutRequest struct {
 
 // BPayout is a payout as payOut and payOutQuery answer it, and as payout
 // notifications tell it. CompletionTime is "yyyy-MM-dd HH:mm:ss" (Peru
-// time) or "" while the payout is not final.
+// time) or "" while the payout is not final. Currency is "" when the
+// gateway does not send it (seed 002's answers carry none; Kasir's do).
 type BPayout struct {
 	MerchantID                          int64
 	MchOrderNo, OrderNo, ChannelOrderNo string
+	Currency                            string
 	Amount, Fee                         int64
 	OrderStatus                         string // PROCESSING WAITING PAYING SUCCESS FAIL CANCEL
 	ResultDesc                          string
@@ -87,7 +89,7 @@ type bOrderWire struct {
 
 func (w bOrderWire) payout() BPayout {
 	return BPayout{MerchantID: int64(w.MerchantID), MchOrderNo: string(w.MchOrderNo), OrderNo: string(w.OrderNo),
-		ChannelOrderNo: string(w.ChannelOrderNo), Amount: int64(w.Amount), Fee: int64(w.Fee),
+		ChannelOrderNo: string(w.ChannelOrderNo), Currency: string(w.Currency), Amount: int64(w.Amount), Fee: int64(w.Fee),
 		OrderStatus: string(w.OrderStatus), ResultDesc: string(w.ResultDesc), CompletionTime: string(w.CompletionTime)}
 }
 

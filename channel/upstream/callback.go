@@ -19,14 +19,25 @@ const maxCallbackBytes = 1 << 20
 var errNotOurs = errors.New("upstream: callback about a payout this connector does not hold")
 
 // Callbacks serves POST /upstream/{name}/notify, where each upstream posts
-// the results of the payouts we handed it. A notification is applied only
-// when its signature verifies with that connector's secret, the payout it
-// names exists and is held by that connector (Payout.Connector == name),
-// and the amount agrees; then the mapped result goes to
-// Results.ApplyPayoutResult, which applies a payout's final result exactly
-// once however often callbacks and the reconciler's queries report it. The
-// upstream gets its dialect's answer: accepted once applied (or when it
-// reports a payout still pending), refused otherwise, so that it retries.
+// the results of the payouts we handed it. A notification is considered only
+// when its signature verifies with that connector's secret and the payout it
+// names exists here and is held by that connector (Payout.Connector ==
+// name). Then:
+//
+//   - a Trigger (dialect A, whose platform key signs every merchant's
+//     notifications) is not believed: the connector queries the upstream,
+//     which answers for our own account only, and the query's answer is
+//     applied (see agree for the amount check); a payout already final here
+//     is left as it is, without a query;
+//   - any other callback (dialect B, signed with our own apiKey) is applied
+//     as it says when its amount and currency agree with the payout's.
+//
+// Results go to Results.ApplyPayoutResult, which applies a payout's final
+// result exactly once however often callbacks and the reconciler's queries
+// report it. The upstream gets its dialect's answer: accepted once the
+// result is applied or is still pending (so that it stops retrying), refused
+// otherwise, so that it retries: a query that cannot be made, or that finds
+// no such order at the upstream, is a refusal.
 type Callbacks struct {
 	payouts PayoutReader
 	results gateway.Results
@@ -72,7 +83,7 @@ func (c *Callbacks) notify(w http.ResponseWriter, r *http.Request) {
 		conn.AnswerCallback(w, err)
 		return
 	}
-	err = c.apply(r.Context(), name, cb)
+	err = c.apply(r.Context(), name, conn, cb)
 	if err != nil {
 		log.Error("upstream callback not applied", "transactionId", cb.TransactionID, "err", err)
 	}
@@ -80,8 +91,8 @@ func (c *Callbacks) notify(w http.ResponseWriter, r *http.Request) {
 }
 
 // apply checks a verified callback against the payout it names and applies
-// its result.
-func (c *Callbacks) apply(ctx context.Context, name string, cb Callback) error {
+// its result, or for a Trigger the upstream's answer to a query.
+func (c *Callbacks) apply(ctx context.Context, name string, conn Notifiable, cb Callback) error {
 	p, err := c.payouts.GetPayoutByID(ctx, cb.TransactionID)
 	if errors.Is(err, gateway.ErrNotFound) {
 		return fmt.Errorf("%w: no payout %q", errNotOurs, cb.TransactionID)
@@ -92,9 +103,21 @@ func (c *Callbacks) apply(ctx context.Context, name string, cb Callback) error {
 	if p.Connector != name {
 		return fmt.Errorf("%w: %s is held by %q", errNotOurs, p.TransactionID, p.Connector)
 	}
-	if cb.Amount != p.Amount {
-		// Money may be where the ledger says it is not: an operator must look.
-		return fmt.Errorf("ATTENTION: upstream reports amount %d for %s, which is of %d", cb.Amount, p.TransactionID, p.Amount)
+	if !cb.Trigger {
+		if err := agree(c.log, name, p, "callback", cb.Amount, cb.Currency, false); err != nil {
+			return err
+		}
+		return c.results.ApplyPayoutResult(ctx, p.TransactionID, cb.Result)
 	}
-	return c.results.ApplyPayoutResult(ctx, p.TransactionID, cb.Result)
+	if p.Status != gateway.StatusPending {
+		return nil // final here: a repeated notification, or one about another order
+	}
+	res, err := conn.QueryPayout(ctx, p.TransactionID)
+	if err != nil {
+		return fmt.Errorf("upstream %s: query %s on its callback: %w", name, p.TransactionID, err)
+	}
+	if res.Status == gateway.StatusPending {
+		return nil // still under way there; its final answer will come
+	}
+	return c.results.ApplyPayoutResult(ctx, p.TransactionID, res)
 }

@@ -5,8 +5,8 @@ import (
 	"crypto/rsa"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/kasir-gateway/kasir/client"
@@ -25,6 +25,7 @@ type AOptions struct {
 	// which a query by transaction id does not carry.
 	Payouts    PayoutReader
 	HTTPClient *http.Client // default NewHTTPClient(DefaultTimeout)
+	Logger     *slog.Logger // default slog.Default()
 }
 
 // DialectA is a connector to an upstream gateway that speaks dialect A: we
@@ -32,9 +33,16 @@ type AOptions struct {
 // verify its notifications with its platform key. Dialect A carries no Peru
 // fields, so it serves every channel but Peru's (Serves).
 //
+// The platform key signs the notifications of every merchant of the
+// upstream, and a notification names no merchant: a verified one proves only
+// that the upstream sent it, not that the order it describes is ours. So
+// ReadCallback returns it as a Trigger, and Callbacks applies what
+// QueryPayout, which reads our own account only, answers.
+//
 // Response codes of a create (client.Code*) are classified as:
 //
-//	10000                          PENDING (COMPLETED when the answer says so), upstream transactionId as ChannelRef
+//	10000                          PENDING (COMPLETED when the answer says so), upstream transactionId as ChannelRef;
+//	                                 an amount or currency other than ours is an unknown outcome (agree)
 //	21007 duplicate mchOrderId,    PENDING: an earlier attempt made it
 //	  21015 duplicate idempotencyId
 //	21011 network, 21005 channel   ErrNotSent (fail over)
@@ -54,13 +62,15 @@ type AOptions struct {
 // A query's statuses are the same as ours (PENDING, COMPLETED, FAILED); the
 // failed codes -10000 to -10006 and -10010 keep their meaning, any other
 // becomes -10004; failedMessage is the upstream's. 21010 is
-// gateway.ErrChannelNotFound.
+// gateway.ErrChannelNotFound; an answer with another amount or currency
+// than ours is an error (agree).
 type DialectA struct {
 	name        string
 	c           *client.Client
 	platformKey *rsa.PublicKey
 	notifyURL   string
 	payouts     PayoutReader
+	log         *slog.Logger
 }
 
 // NewA returns a dialect A connector; an error names a missing option.
@@ -78,12 +88,15 @@ func NewA(o AOptions) (*DialectA, error) {
 		hc = NewHTTPClient(DefaultTimeout)
 	}
 	return &DialectA{name: o.Name, c: client.New(o.BaseURL, o.AppID, o.Key, client.WithHTTPClient(hc)),
-		platformKey: o.PlatformKey, notifyURL: o.NotifyURL, payouts: o.Payouts}, nil
+		platformKey: o.PlatformKey, notifyURL: o.NotifyURL, payouts: o.Payouts, log: orDefault(o.Logger)}, nil
 }
 
-// Serves reports whether the connector can pay out to a channel: any but
-// Peru's banks, whose payee fields dialect A does not carry.
-func (a *DialectA) Serves(channel string) bool { return !strings.HasPrefix(channel, "PE_") }
+// Serves reports whether the connector can pay out to a channel (ServesA).
+func (a *DialectA) Serves(channel string) bool { return ServesA(channel) }
+
+// ServesA reports whether a dialect A connector can pay out to a channel:
+// any but Peru's banks, whose payee fields dialect A does not carry.
+func ServesA(channel string) bool { return !ServesB(channel) }
 
 // SubmitPayout creates the payout at the upstream with our transactionId as
 // its mchOrderId and idempotencyId; see DialectA for how answers are
@@ -102,6 +115,9 @@ func (a *DialectA) SubmitPayout(ctx context.Context, p gateway.Payout) (gateway.
 	var ae *client.APIError
 	switch {
 	case err == nil:
+		if err := agree(a.log, a.name, p, "create answer", res.Amount, res.Currency, true); err != nil {
+			return gateway.ChannelResult{}, fmt.Errorf("outcome unknown: %w", err)
+		}
 		if res.TransactionStatus == client.StatusCompleted {
 			return gateway.ChannelResult{Status: gateway.StatusCompleted, ChannelRef: res.TransactionID}, nil
 		}
@@ -142,7 +158,9 @@ const (
 )
 
 // QueryPayout checks the payout at the upstream by mchOrderId (our
-// transactionId); gateway.ErrChannelNotFound when the upstream has none.
+// transactionId) within our own app there; gateway.ErrChannelNotFound when
+// the upstream has none, and an error when its amount or currency is not
+// our payout's (agree).
 func (a *DialectA) QueryPayout(ctx context.Context, transactionID string) (gateway.ChannelResult, error) {
 	p, err := a.payouts.GetPayoutByID(ctx, transactionID)
 	if err != nil {
@@ -154,6 +172,9 @@ func (a *DialectA) QueryPayout(ctx context.Context, transactionID string) (gatew
 	}
 	if err != nil {
 		return gateway.ChannelResult{}, fmt.Errorf("upstream %s: query %s: %w", a.name, transactionID, err)
+	}
+	if err := agree(a.log, a.name, p, "query", got.Amount, got.Currency, false); err != nil {
+		return gateway.ChannelResult{}, err
 	}
 	return aResult(got.TransactionStatus, got.FailedCode, got.FailedMessage, got.TransactionID, got.ReturnTime)
 }
@@ -181,8 +202,8 @@ func aResult(status string, failedCode int, failedMessage, ref, returnTime strin
 }
 
 // ReadCallback verifies a payout notification with the upstream's platform
-// key and maps it. Notifications of other kinds (payments, refunds) are
-// refused as malformed: this connector makes none.
+// key and maps it, as a Trigger: see DialectA. Notifications of other kinds
+// (payments, refunds) are refused as malformed: this connector makes none.
 func (a *DialectA) ReadCallback(_ http.Header, body []byte) (Callback, error) {
 	n, err := client.VerifyNotification(body, a.platformKey)
 	if errors.Is(err, client.ErrSignature) {
@@ -198,7 +219,7 @@ func (a *DialectA) ReadCallback(_ http.Header, body []byte) (Callback, error) {
 	if err != nil {
 		return Callback{}, fmt.Errorf("%w: %v", ErrCallbackMalformed, err)
 	}
-	return Callback{TransactionID: n.MchOrderID, Amount: n.Amount, Result: r}, nil
+	return Callback{TransactionID: n.MchOrderID, Amount: n.Amount, Currency: n.Currency, Result: r, Trigger: true}, nil
 }
 
 // AnswerCallback answers {"code":10000,"message":"Success"} when err is nil,

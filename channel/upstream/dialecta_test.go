@@ -3,6 +3,7 @@ package upstream_test
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -17,6 +18,10 @@ import (
 )
 
 const notifyURL = "http://127.0.0.1:1/upstream/up/notify"
+
+// quiet discards the logs of connectors and callbacks whose lines a test
+// does not read.
+var quiet = slog.New(slog.DiscardHandler)
 
 // book is our side's payouts, as the connector reads them.
 type book struct {
@@ -47,7 +52,7 @@ func (b *book) GetPayoutByID(_ context.Context, id string) (gateway.Payout, erro
 func newA(t *testing.T, baseURL, appID string, u *upstreamtest.Upstream, payouts upstream.PayoutReader, hc *http.Client) *upstream.DialectA {
 	t.Helper()
 	a, err := upstream.NewA(upstream.AOptions{Name: "up", BaseURL: baseURL, AppID: appID, Key: u.Key,
-		PlatformKey: &u.PlatformKey.PublicKey, NotifyURL: notifyURL, Payouts: payouts, HTTPClient: hc})
+		PlatformKey: &u.PlatformKey.PublicKey, NotifyURL: notifyURL, Payouts: payouts, HTTPClient: hc, Logger: quiet})
 	if err != nil {
 		t.Fatal(err)
 	}

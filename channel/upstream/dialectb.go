@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
@@ -20,7 +21,11 @@ type BOptions struct {
 	MerchantID int64  // our merchantId there
 	APIKey     string // our apiKey there: signs our calls and its notifications
 	NotifyURL  string // <public URL>/upstream/<name>/notify
+	// Payouts reads our payouts, so that a query's answer is checked
+	// against the payout's amount and currency.
+	Payouts    PayoutReader
 	HTTPClient *http.Client
+	Logger     *slog.Logger // default slog.Default()
 }
 
 // DialectB is a connector to an upstream gateway that speaks dialect B
@@ -31,31 +36,41 @@ type BOptions struct {
 // A payOut's answers (msg, as Kasir and the provider send them) are
 // classified as:
 //
-//	SUCCESS                                 the orderStatus mapped (gateway.DialectBPayoutToCore), orderNo as ChannelRef
+//	SUCCESS                                 the orderStatus mapped (gateway.DialectBPayoutToCore), orderNo as ChannelRef;
+//	                                          an amount or currency other than ours is an unknown outcome (agree)
 //	Params_mchOrderNo_repeated              PENDING: an earlier attempt made it
-//	System_busy, System_Maintenance,        ErrNotSent (fail over)
-//	  Channel_not_available; Sign_verify_error,
-//	  MerchantId_*, Merchant_is_disabled,
-//	  Request_ip_notWhiteList,
-//	  Params_nonceStr_repeated (our
-//	  credentials are refused: nothing made)
+//	Channel_not_available, Sign_verify_error, ErrNotSent (fail over): refusals an upstream Kasir
+//	  MerchantId_*, Merchant_is_disabled,     gives before it writes anything (api/header checks
+//	  Request_ip_notWhiteList                 the credentials, the address and the route first)
 //	Params_amount_*                         FAILED -10001 Exceed Limit
 //	Params_bankId_*                         FAILED -10004 Transaction Channel Rejected
 //	Params_accountNo_*, Params_cciAccountNo_* FAILED -10005 Destination Account Error
 //	other Params_*                          FAILED -10002 Params Error
 //	Merchant_balance_not_enough             FAILED -10003 Insufficient Balance (ours at the upstream)
-//	System_error, any other                 unknown outcome: queried later
+//	System_busy, System_Maintenance,        unknown outcome: queried later
+//	  Params_nonceStr_repeated,
+//	  Params_jsonFormat_error, System_error,
+//	  any other
+//
+// System_busy is what an upstream Kasir answers when its store was
+// unavailable or out of time, which includes a COMMIT whose outcome it does
+// not know; Params_nonceStr_repeated means that the same signed request
+// arrived twice (a retrying proxy, an HTTP/2 retry), and the first may have
+// made the order. Neither proves that nothing was created.
 //
 // The failed message is the upstream's msg and detail. A query maps
 // orderStatus and resultDesc with gateway.DialectBPayoutToCore (PROCESSING,
 // WAITING, PAYING pending; SUCCESS completed; FAIL failed with a code chosen
 // from resultDesc; CANCEL failed -10010); Order_not_exist is
-// gateway.ErrChannelNotFound.
+// gateway.ErrChannelNotFound; an answer with another amount or currency than
+// ours is an error (agree).
 type DialectB struct {
 	name       string
 	merchantID int64
 	apiKey     string
 	notifyURL  string
+	payouts    PayoutReader
+	log        *slog.Logger
 	c          *client.BClient
 }
 
@@ -66,18 +81,23 @@ func NewB(o BOptions) (*DialectB, error) {
 		return nil, errors.New("upstream: dialect B connector without a name")
 	case o.BaseURL == "", o.MerchantID <= 0, o.APIKey == "":
 		return nil, fmt.Errorf("upstream %s: baseUrl, merchantId and apiKey are required", o.Name)
+	case o.Payouts == nil:
+		return nil, fmt.Errorf("upstream %s: no payout reader", o.Name)
 	}
 	hc := o.HTTPClient
 	if hc == nil {
 		hc = NewHTTPClient(DefaultTimeout)
 	}
 	return &DialectB{name: o.Name, merchantID: o.MerchantID, apiKey: o.APIKey, notifyURL: o.NotifyURL,
-		c: client.NewB(o.BaseURL, o.MerchantID, o.APIKey, client.BWithHTTPClient(hc))}, nil
+		payouts: o.Payouts, log: orDefault(o.Logger), c: client.NewB(o.BaseURL, o.MerchantID, o.APIKey, client.BWithHTTPClient(hc))}, nil
 }
 
-// Serves reports whether the connector can pay out to a channel: Peru's
-// banks only.
-func (b *DialectB) Serves(channel string) bool {
+// Serves reports whether the connector can pay out to a channel (ServesB).
+func (b *DialectB) Serves(channel string) bool { return ServesB(channel) }
+
+// ServesB reports whether a dialect B connector can pay out to a channel:
+// Peru's banks only, the payouts dialect B carries.
+func ServesB(channel string) bool {
 	_, ok := gateway.PeruBankByTransfer(channel)
 	return ok
 }
@@ -89,12 +109,21 @@ const (
 	bMsgBalance       = "Merchant_balance_not_enough"
 )
 
-// bNotSent are the refusals that certainly created nothing.
+// bNotSent are the refusals that certainly created nothing: an upstream
+// Kasir answers them before its first write (api/header's authenticate,
+// then the gateway's route check before its transaction).
 var bNotSent = map[string]bool{
-	"System_busy": true, "System_Maintenance": true, "Channel_not_available": true,
-	"Sign_verify_error": true, "MerchantId_is_null": true, "MerchantId_not_Number": true,
-	"MerchantId_is_error": true, "Merchant_is_disabled": true, "Request_ip_notWhiteList": true,
-	"Params_nonceStr_repeated": true,
+	"Channel_not_available": true, "Sign_verify_error": true, "MerchantId_is_null": true,
+	"MerchantId_not_Number": true, "MerchantId_is_error": true, "Merchant_is_disabled": true,
+	"Request_ip_notWhiteList": true,
+}
+
+// bUnknown are the refusals that do not tell whether the order was made;
+// they are checked before the Params_ rules, which would call some of them
+// a definite refusal.
+var bUnknown = map[string]bool{
+	"System_busy": true, "System_Maintenance": true, "Params_nonceStr_repeated": true,
+	"Params_jsonFormat_error": true,
 }
 
 // SubmitPayout creates the payout at the upstream; see DialectB for how
@@ -118,6 +147,9 @@ func (b *DialectB) SubmitPayout(ctx context.Context, p gateway.Payout) (gateway.
 	var be *client.BError
 	switch {
 	case err == nil:
+		if err := agree(b.log, b.name, p, "payOut answer", got.Amount, got.Currency, true); err != nil {
+			return gateway.ChannelResult{}, fmt.Errorf("outcome unknown: %w", err)
+		}
 		r, err := bResult(got)
 		if err != nil {
 			return gateway.ChannelResult{}, fmt.Errorf("upstream %s: outcome unknown: %w", b.name, err)
@@ -136,6 +168,8 @@ func (b *DialectB) classify(be *client.BError) (gateway.ChannelResult, error) {
 		msg += ": " + be.Detail
 	}
 	switch {
+	case bUnknown[be.Msg]:
+		return gateway.ChannelResult{}, fmt.Errorf("upstream %s: outcome unknown: %w", b.name, be)
 	case be.Msg == bMsgDuplicate:
 		return gateway.ChannelResult{Status: gateway.StatusPending}, nil
 	case bNotSent[be.Msg]:
@@ -148,15 +182,20 @@ func (b *DialectB) classify(be *client.BError) (gateway.ChannelResult, error) {
 		return failed(gateway.FailedChannelRejected, msg), nil
 	case strings.HasPrefix(be.Msg, "Params_accountNo_"), strings.HasPrefix(be.Msg, "Params_cciAccountNo_"):
 		return failed(gateway.FailedDestination, msg), nil
-	case strings.HasPrefix(be.Msg, "Params_") && be.Msg != "Params_jsonFormat_error":
+	case strings.HasPrefix(be.Msg, "Params_"):
 		return failed(gateway.FailedParams, msg), nil
 	}
 	return gateway.ChannelResult{}, fmt.Errorf("upstream %s: outcome unknown: %w", b.name, be)
 }
 
 // QueryPayout asks the upstream about the payout by mchOrderNo (our
-// transactionId); gateway.ErrChannelNotFound when it has none.
+// transactionId); gateway.ErrChannelNotFound when it has none, and an error
+// when its amount or currency is not our payout's (agree).
 func (b *DialectB) QueryPayout(ctx context.Context, transactionID string) (gateway.ChannelResult, error) {
+	p, err := b.payouts.GetPayoutByID(ctx, transactionID)
+	if err != nil {
+		return gateway.ChannelResult{}, fmt.Errorf("upstream %s: read payout %s: %w", b.name, transactionID, err)
+	}
 	got, err := b.c.PayOutQuery(ctx, "", transactionID)
 	var be *client.BError
 	if errors.As(err, &be) && be.Msg == bMsgOrderNotFound {
@@ -164,6 +203,9 @@ func (b *DialectB) QueryPayout(ctx context.Context, transactionID string) (gatew
 	}
 	if err != nil {
 		return gateway.ChannelResult{}, fmt.Errorf("upstream %s: query %s: %w", b.name, transactionID, err)
+	}
+	if err := agree(b.log, b.name, p, "query", got.Amount, got.Currency, false); err != nil {
+		return gateway.ChannelResult{}, err
 	}
 	return bResult(got)
 }
@@ -207,7 +249,7 @@ func (b *DialectB) ReadCallback(h http.Header, body []byte) (Callback, error) {
 	if err != nil {
 		return Callback{}, fmt.Errorf("%w: %v", ErrCallbackMalformed, err)
 	}
-	return Callback{TransactionID: n.MchOrderNo, Amount: n.Amount, Result: r}, nil
+	return Callback{TransactionID: n.MchOrderNo, Amount: n.Amount, Currency: n.Currency, Result: r}, nil
 }
 
 // AnswerCallback answers the plain text SUCCESS when err is nil, which is

@@ -1,8 +1,10 @@
 package upstream_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -15,10 +17,10 @@ import (
 	"github.com/kasir-gateway/kasir/store/storetest"
 )
 
-func newB(t *testing.T, baseURL string, merchantNo int64, apiKey string, hc *http.Client) *upstream.DialectB {
+func newB(t *testing.T, baseURL string, merchantNo int64, apiKey string, payouts upstream.PayoutReader, hc *http.Client) *upstream.DialectB {
 	t.Helper()
 	b, err := upstream.NewB(upstream.BOptions{Name: "up", BaseURL: baseURL, MerchantID: merchantNo, APIKey: apiKey,
-		NotifyURL: notifyURL, HTTPClient: hc})
+		NotifyURL: notifyURL, Payouts: payouts, HTTPClient: hc, Logger: quiet})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -32,11 +34,12 @@ func TestDialectB(t *testing.T) {
 		t.Run(eng.Name, func(t *testing.T) {
 			t.Parallel()
 			u := upstreamtest.Start(t, eng, 100_000)
-			b := newB(t, u.URL, u.MerchantNo, u.APIKey, nil)
+			var bk book
+			b := newB(t, u.URL, u.MerchantNo, u.APIKey, &bk, nil)
 			ctx := context.Background()
 
 			t.Run("CreatedThenCompleted", func(t *testing.T) {
-				p := upstreamtest.Payout("D300", "PE", "19412345678901")
+				p := bk.add(upstreamtest.Payout("D300", "PE", "19412345678901"))
 				res, err := b.SubmitPayout(ctx, p)
 				if err != nil || res.Status != gateway.StatusPending || res.ChannelRef == "" {
 					t.Fatalf("submit: %+v, %v", res, err)
@@ -59,7 +62,7 @@ func TestDialectB(t *testing.T) {
 				}
 			})
 			t.Run("FailedUpstream", func(t *testing.T) {
-				p := upstreamtest.Payout("D301", "PE", "19412345674005")
+				p := bk.add(upstreamtest.Payout("D301", "PE", "19412345674005"))
 				res, err := b.SubmitPayout(ctx, p)
 				if err != nil {
 					t.Fatal(err)
@@ -107,7 +110,7 @@ func TestDialectB(t *testing.T) {
 				}
 			})
 			t.Run("NotSent", func(t *testing.T) {
-				wrongKey := newB(t, u.URL, u.MerchantNo, "not-the-key", nil)
+				wrongKey := newB(t, u.URL, u.MerchantNo, "not-the-key", &bk, nil)
 				_, err := wrongKey.SubmitPayout(ctx, upstreamtest.Payout("D320", "PE", "19412345678901"))
 				if !errors.Is(err, gateway.ErrNotSent) || client.BErrorMsg(err) != "Sign_verify_error" {
 					t.Errorf("wrong apiKey: %v, want ErrNotSent with Sign_verify_error", err)
@@ -122,6 +125,7 @@ func TestDialectB(t *testing.T) {
 				}
 			})
 			t.Run("NotFound", func(t *testing.T) {
+				bk.add(upstreamtest.Payout("D330", "PE", "19412345678901"))
 				if _, err := b.QueryPayout(ctx, "D330"); !errors.Is(err, gateway.ErrChannelNotFound) {
 					t.Fatalf("query of a payout never sent: %v, want ErrChannelNotFound", err)
 				}
@@ -133,7 +137,7 @@ func TestDialectB(t *testing.T) {
 // TestDialectBCallback checks how notifications are read and answered.
 func TestDialectBCallback(t *testing.T) {
 	t.Parallel()
-	b := newB(t, "http://127.0.0.1:1", 100001, "the-key", nil)
+	b := newB(t, "http://127.0.0.1:1", 100001, "the-key", &book{}, nil)
 	body := []byte(`{"orderStatus":"FAIL","amount":150.00,"fee":0,"mchOrderNo":"D400","merchantId":"100001",` +
 		`"orderNo":"D9","completionTime":"2026-01-02 10:00:05","resultDesc":"ACCOUNT_NOT_EXIST"}`)
 	h := http.Header{"Merchantid": {"100001"}, "Sign": {client.SignB(body, "the-key")}}
@@ -170,5 +174,47 @@ func TestDialectBCallback(t *testing.T) {
 		if w.Code != tc.status || w.Body.String() != tc.body {
 			t.Errorf("answer to %v: %d %s, want %d %s", tc.err, w.Code, w.Body, tc.status, tc.body)
 		}
+	}
+}
+
+// TestDialectBRepeatedRequest: the same signed payOut delivered twice (a
+// retrying proxy, or an HTTP/2 retry) makes the order with the first copy,
+// and the answer seen is the second's, Params_nonceStr_repeated. That is an
+// unknown outcome, never "not sent": failing over would pay twice.
+func TestDialectBRepeatedRequest(t *testing.T) {
+	t.Parallel()
+	u := upstreamtest.Start(t, storetest.Engines()[1], 100_000)
+	twice := fake(t, func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		var last *http.Response
+		for range 2 {
+			req, _ := http.NewRequest(r.Method, u.URL+r.URL.Path, bytes.NewReader(body))
+			req.Header = r.Header.Clone()
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			if last != nil {
+				last.Body.Close()
+			}
+			last = resp
+		}
+		defer last.Body.Close()
+		w.WriteHeader(last.StatusCode)
+		io.Copy(w, last.Body)
+	})
+	var bk book
+	b := newB(t, twice, u.MerchantNo, u.APIKey, &bk, nil)
+	p := bk.add(upstreamtest.Payout("D340", "PE", "19412345678901"))
+	res, err := b.SubmitPayout(context.Background(), p)
+	if client.BErrorMsg(err) != "Params_nonceStr_repeated" {
+		t.Fatalf("submit: %+v, %v; want the repeated request's answer", res, err)
+	}
+	if errors.Is(err, gateway.ErrNotSent) {
+		t.Errorf("ErrNotSent (fail over): %v", err)
+	}
+	if _, err := u.PayoutByOrder(context.Background(), p.TransactionID); err != nil {
+		t.Fatalf("the first copy made no order: %v", err)
 	}
 }

@@ -68,7 +68,7 @@ func FuzzReadCallbackB(f *testing.F) {
 	f.Add([]byte(`{"orderStatus":"LOST","orderNo":"D1"}`), true, "100001")
 	f.Add([]byte(`{}`), false, "100002")
 	f.Fuzz(func(t *testing.T, body []byte, signIt bool, merchantID string) {
-		b, err := upstream.NewB(upstream.BOptions{Name: "up", BaseURL: "http://127.0.0.1:1", MerchantID: 100001, APIKey: "the-key"})
+		b, err := upstream.NewB(upstream.BOptions{Name: "up", BaseURL: "http://127.0.0.1:1", MerchantID: 100001, APIKey: "the-key", Payouts: &book{}})
 		if err != nil {
 			t.Fatal(err)
 		}

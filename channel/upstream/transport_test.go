@@ -64,6 +64,17 @@ func drop(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// created is a create's answer, PENDING, with the amount (as the dialect
+// writes it) and currency given.
+func created(dialect, amount, currency string) string {
+	if dialect == "A" {
+		return `{"code":10000,"message":"Success","data":{"transactionId":"D9","transactionStatus":"PENDING",` +
+			`"amount":` + amount + `,"currency":"` + currency + `"}}`
+	}
+	return `{"code":200,"msg":"SUCCESS","data":{"orderNo":"D9","orderStatus":"PROCESSING","amount":` + amount +
+		`,"currency":"` + currency + `"}}`
+}
+
 // TestTransportClassification checks the outcomes a real upstream cannot be
 // made to produce: nothing listening, an answer lost after the request was
 // sent, proxies' errors, and the "busy" codes.
@@ -74,7 +85,7 @@ func TestTransportClassification(t *testing.T) {
 	hc := upstream.NewHTTPClient(300 * time.Millisecond)
 	mk := map[string]func(url string) submitter{
 		"A": func(url string) submitter { return newA(t, url, "app", u, &b, hc) },
-		"B": func(url string) submitter { return newB(t, url, 100001, "k", hc) },
+		"B": func(url string) submitter { return newB(t, url, 100001, "k", &b, hc) },
 	}
 	payout := map[string]gateway.Payout{
 		"A": b.add(upstreamtest.Payout("D500", "PH", "09171234567")),
@@ -104,9 +115,24 @@ func TestTransportClassification(t *testing.T) {
 		{"B", "DroppedAfterSend", func(t *testing.T) string { return fake(t, drop) }, unknown},
 		{"B", "Proxy502", func(t *testing.T) string { return fake(t, answer(502, "<html>Bad Gateway</html>")) }, unknown},
 		{"B", "SystemError", func(t *testing.T) string { return fake(t, answer(500, `{"code":500,"msg":"System_error"}`)) }, unknown},
-		{"B", "SystemBusy", func(t *testing.T) string { return fake(t, answer(503, `{"code":503,"msg":"System_busy"}`)) }, notSent},
-		{"B", "Maintenance", func(t *testing.T) string { return fake(t, answer(200, `{"code":503,"msg":"System_Maintenance"}`)) }, notSent},
+		// An upstream Kasir answers System_busy when a COMMIT may have failed in doubt.
+		{"B", "SystemBusy", func(t *testing.T) string {
+			return fake(t, answer(503, `{"code":503,"msg":"System_busy","detail":"the service is temporarily unavailable, try again"}`))
+		}, unknown},
+		{"B", "Maintenance", func(t *testing.T) string { return fake(t, answer(200, `{"code":503,"msg":"System_Maintenance"}`)) }, unknown},
+		{"B", "NonceRepeated", func(t *testing.T) string {
+			return fake(t, answer(200, `{"code":409,"msg":"Params_nonceStr_repeated"}`))
+		}, unknown},
 		{"B", "JSONFormat", func(t *testing.T) string { return fake(t, answer(200, `{"code":400,"msg":"Params_jsonFormat_error"}`)) }, unknown},
+		{"B", "ChannelNotAvailable", func(t *testing.T) string { return fake(t, answer(200, `{"code":503,"msg":"Channel_not_available"}`)) }, notSent},
+		{"B", "IPNotAllowed", func(t *testing.T) string { return fake(t, answer(200, `{"code":403,"msg":"Request_ip_notWhiteList"}`)) }, notSent},
+		// Created, but the answer is about another amount or currency than ours.
+		{"A", "CreatedOtherAmount", func(t *testing.T) string { return fake(t, answer(200, created("A", "15001", "PHP"))) }, unknown},
+		{"A", "CreatedOtherCurrency", func(t *testing.T) string { return fake(t, answer(200, created("A", "15000", "IDR"))) }, unknown},
+		{"A", "CreatedNoAmount", func(t *testing.T) string { return fake(t, answer(200, created("A", "0", ""))) }, pending},
+		{"B", "CreatedOtherAmount", func(t *testing.T) string { return fake(t, answer(200, created("B", `"150.01"`, "PEN"))) }, unknown},
+		{"B", "CreatedOtherCurrency", func(t *testing.T) string { return fake(t, answer(200, created("B", `"150.00"`, "USD"))) }, unknown},
+		{"B", "Created", func(t *testing.T) string { return fake(t, answer(200, created("B", `"150.00"`, "PEN"))) }, pending},
 	} {
 		t.Run(tc.dialect+"/"+tc.name, func(t *testing.T) {
 			t.Parallel()

@@ -11,16 +11,24 @@
 //
 //	nothing reached the upstream (refused, unreachable,      gateway.ErrNotSent: the next route is tried
 //	  a deadline before the request was written), or it
-//	  answered that it created nothing and the connector is
-//	  unusable right now (busy, closed, network, refusing
-//	  our credentials)
+//	  answered, before writing anything, that the connector
+//	  is unusable right now (channel closed, network, too
+//	  many requests, refusing our credentials)
 //	the request was written and then the answer was lost    an unknown outcome (plain error): the payout
-//	  (timeout, broken connection), a 5xx, a server error,    is only queried from then on, never sent
-//	  an answer we cannot read or a code we do not know       elsewhere
+//	  (timeout, broken connection), a 5xx, a server error     is only queried from then on, never sent
+//	  or "busy" (a commit may have failed in doubt), a        elsewhere
+//	  repeated request, an answer we cannot read or a code
+//	  we do not know
 //	a definite business refusal (a field, the bank, the     ChannelResult FAILED with a mapped failed
 //	  amount, our balance at the upstream)                    code and the upstream's message
 //	a duplicate merchant order id                           PENDING: an earlier attempt created it; the
 //	                                                          query or the callback resolves it
+//
+// An answer about a payout (a submission's or a query's) is applied only when
+// its amount, and its currency when it names one, are our payout's; an answer
+// that differs is an error logged with "ATTENTION" (see agree), and the payout
+// stays PENDING for an operator. A query's answer must carry the amount; a
+// submission's may leave it out.
 //
 // Each dialect's file holds its code tables. Results the upstream reports by
 // itself arrive at Callbacks, an http.Handler for POST /upstream/{name}/notify.
@@ -30,6 +38,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptrace"
@@ -114,11 +123,19 @@ func mapFailedCode(code int) int {
 	return gateway.FailedChannelRejected
 }
 
-// Callback is an upstream's verified word on one of our payouts.
+// Callback is an upstream's verified notification about one of our payouts.
 type Callback struct {
 	TransactionID string // ours: the upstream's merchant order id
 	Amount        int64  // minor units, as the upstream reports it
+	Currency      string // "" when the notification names none
 	Result        gateway.ChannelResult
+	// Trigger marks a notification whose signature does not prove that it
+	// is about our order: dialect A's platform key signs every merchant's
+	// notifications, and the body names no merchant, so another merchant of
+	// the upstream can have one sent about an order of its own that has our
+	// transactionId as its mchOrderId. Such a callback only prompts a query
+	// (scoped to our account there); its Amount and Result are not used.
+	Trigger bool
 }
 
 // Callback errors; a connector's ReadCallback wraps one of them.
@@ -129,6 +146,10 @@ var (
 
 // Notifiable is a connector whose upstream posts results to us.
 type Notifiable interface {
+	// QueryPayout asks the upstream about one of our payouts, as
+	// gateway.Connector's QueryPayout does; Callbacks calls it for a
+	// callback that is only a Trigger.
+	QueryPayout(ctx context.Context, transactionID string) (gateway.ChannelResult, error)
 	// ReadCallback verifies a notification's signature and maps it. Its
 	// errors wrap ErrCallbackSignature or ErrCallbackMalformed; a callback
 	// that fails must change nothing.
@@ -136,4 +157,31 @@ type Notifiable interface {
 	// AnswerCallback answers the upstream in its dialect: accepted when err
 	// is nil, refused (so that it retries) otherwise.
 	AnswerCallback(w http.ResponseWriter, err error)
+}
+
+// agree checks that an upstream's answer is about the payout we hold: the
+// same amount and, when the answer names a currency, the same one. what
+// names the answer ("query", "payOut answer", ...) in the log and the error.
+// An amount of 0 is the upstream leaving it out, which only a submission's
+// answer may do (optional). A difference is logged with "ATTENTION", since
+// money may be about to move in a way the ledger does not know, and is
+// returned as an error so that the answer is not applied.
+func agree(log *slog.Logger, name string, p gateway.Payout, what string, amount int64, currency string, optional bool) error {
+	amountOK := amount == p.Amount || (optional && amount == 0)
+	if amountOK && (currency == "" || currency == p.Currency) {
+		return nil
+	}
+	log.Error("ATTENTION: upstream answer is about another amount or currency; not applied",
+		"connector", name, "transactionId", p.TransactionID, "answer", what,
+		"amount", p.Amount, "currency", p.Currency, "upstreamAmount", amount, "upstreamCurrency", currency)
+	return fmt.Errorf("upstream %s: ATTENTION: %s for %s says %d %s, our payout is %d %s",
+		name, what, p.TransactionID, amount, currency, p.Amount, p.Currency)
+}
+
+// orDefault returns log, or slog.Default() when it is nil.
+func orDefault(log *slog.Logger) *slog.Logger {
+	if log == nil {
+		return slog.Default()
+	}
+	return log
 }
