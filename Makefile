@@ -1,4 +1,4 @@
-.PHONY: test run build fuzz
+.PHONY: test run build fuzz crash
 
 # The whole test suite, PostgreSQL included (see scripts/test.sh).
 test:
@@ -15,3 +15,9 @@ build:
 FUZZTIME ?= 1m
 fuzz:
 	FUZZTIME=$(FUZZTIME) bash scripts/fuzz.sh
+
+# The full crash and database outage suites (README, "Reliability suites"):
+# serve SIGKILLed CRASH_KILLS times on each engine under load; make test runs 5.
+CRASH_KILLS ?= 50
+crash:
+	go test ./cmd/kasir -run 'TestCrash|TestOutage' -count=1 -crash.kills=$(CRASH_KILLS) -timeout 30m -v

@@ -66,6 +66,9 @@ type Config struct {
 	// NonceWindow is how long a dialect B nonceStr is remembered: a request
 	// repeating one within it is refused as a replay.
 	NonceWindow time.Duration
+	// NotifyPolicy is applied to the notify URLs of orders and apps when they
+	// are given (see checkNotifyTarget); the zero policy allows any address.
+	NotifyPolicy AddrPolicy
 }
 
 // DefaultConfig returns the defaults.

@@ -38,6 +38,9 @@ func (g *Gateway) CreateMerchant(ctx context.Context, nm NewMerchant) (Merchant,
 	if err := CheckNotifyURL("notifyUrl", nm.NotifyURL); err != nil {
 		return Merchant{}, App{}, err
 	}
+	if err := g.checkNotifyTarget("notifyUrl", nm.NotifyURL); err != nil {
+		return Merchant{}, App{}, err
+	}
 	if err := checkAllowlist(nm.IPAllowlist); err != nil {
 		return Merchant{}, App{}, err
 	}
@@ -86,6 +89,9 @@ func (g *Gateway) UpdateApp(ctx context.Context, app App) error {
 		return err
 	}
 	if err := CheckNotifyURL("notifyUrl", app.NotifyURL); err != nil {
+		return err
+	}
+	if err := g.checkNotifyTarget("notifyUrl", app.NotifyURL); err != nil {
 		return err
 	}
 	if err := checkAllowlist(app.IPAllowlist); err != nil {

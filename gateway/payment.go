@@ -48,6 +48,9 @@ type PaymentRequest struct {
 // KindChannelUnavailable, KindAmount, KindCountry, KindDuplicateOrder).
 func (g *Gateway) CreatePayment(ctx context.Context, app App, req PaymentRequest) (Payment, error) {
 	ch, err := validatePayment(req)
+	if err == nil {
+		err = g.checkNotifyTarget("notifyUrl", req.NotifyURL)
+	}
 	if err != nil {
 		return Payment{}, err
 	}

@@ -40,6 +40,9 @@ type PayoutRequest struct {
 // KindDuplicateIdempotent, KindInsufficientBalance (then nothing is stored).
 func (g *Gateway) CreatePayout(ctx context.Context, app App, req PayoutRequest) (Payout, error) {
 	ch, err := validatePayout(req)
+	if err == nil {
+		err = g.checkNotifyTarget("notifyUrl", req.NotifyURL)
+	}
 	if err != nil {
 		return Payout{}, err
 	}
@@ -260,6 +263,12 @@ func (g *Gateway) ApplyPayoutResult(ctx context.Context, transactionID string, r
 			return err
 		}
 		if !ok {
+			// Another transaction may have settled it since it was read
+			// (PostgreSQL reads committed rows per statement): compare the
+			// result with the status it has now.
+			if cur, err := tx.GetPayoutByID(ctx, transactionID); err == nil {
+				p = cur
+			}
 			if p.Status != r.Status {
 				// Money may now be where the ledger says it is not: an
 				// operator must look (see docs/OPERATIONS.md).

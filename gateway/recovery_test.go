@@ -111,7 +111,7 @@ func TestSubmitTimeoutSendsOnce(t *testing.T) {
 	forEngineConn(t, func() *testConn { return &testConn{slow: true} }, func(t *testing.T, b *bundle, c *testConn) {
 		p := b.payout(t, "SLOW-1", "1234567890", 10_000)
 		for i := 0; i < 3; i++ {
-			ctx, cancel := context.WithTimeout(b.ctx, 50*time.Millisecond)
+			ctx, cancel := context.WithTimeout(b.ctx, 500*time.Millisecond)
 			b.gw.SubmitPayout(ctx, p.TransactionID)
 			cancel()
 		}
@@ -278,7 +278,7 @@ func TestRefundSubmitTimeoutSendsOnce(t *testing.T) {
 			t.Fatal(err)
 		}
 		for i := 0; i < 3; i++ {
-			ctx, cancel := context.WithTimeout(b.ctx, 50*time.Millisecond)
+			ctx, cancel := context.WithTimeout(b.ctx, 500*time.Millisecond)
 			b.gw.SubmitRefund(ctx, r.RefundTransactionID)
 			cancel()
 		}

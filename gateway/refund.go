@@ -155,6 +155,9 @@ func (g *Gateway) CreateRefund(ctx context.Context, app App, req RefundRequest) 
 	if err := validateRefund(req); err != nil {
 		return Refund{}, err
 	}
+	if err := g.checkNotifyTarget("refundCallbackUrl", req.CallbackURL); err != nil {
+		return Refund{}, err
+	}
 	p, err := g.store.GetPayment(ctx, app.AppID, OrderRef{TransactionID: req.OriginalTransactionID})
 	if errors.Is(err, ErrNotFound) || (err == nil && req.CountryCode != "" && req.CountryCode != p.CountryCode) {
 		return Refund{}, Errorf(KindRefundNotFound, "originalTransactionId", "original transaction %q not found", req.OriginalTransactionID)

@@ -83,6 +83,10 @@ func (g *Gateway) ApplyRefundResult(ctx context.Context, refundTransactionID str
 			return err
 		}
 		if !ok {
+			// As in ApplyPayoutResult: compare with the status it has now.
+			if cur, err := tx.GetRefundByID(ctx, refundTransactionID); err == nil {
+				r = cur
+			}
 			if r.Status != status {
 				g.log.Error("ATTENTION: channel result conflicts with the refund's final status; not applied",
 					"refundTransactionId", refundTransactionID, "status", r.Status, "channelStatus", status)

@@ -101,6 +101,9 @@ type StaticCodeRequest struct {
 func (g *Gateway) CreateStaticCode(ctx context.Context, app App, req StaticCodeRequest) (StaticCode, error) {
 	now := g.now()
 	c, err := validateStatic(req, now)
+	if err == nil {
+		err = g.checkNotifyTarget("notifyUrl", req.NotifyURL)
+	}
 	if err != nil {
 		return StaticCode{}, err
 	}

@@ -165,7 +165,10 @@ func isPhone(v string) bool {
 }
 
 // CheckNotifyURL accepts an empty string or an absolute http or https URL of
-// at most 256 characters with a host.
+// at most 256 characters with a host and without user information
+// ("user:password@"), which would be sent along with every notification and
+// can disguise the host ("https://bank.example@10.0.0.1/"). Where the host
+// may point is the gateway's AddrPolicy's business (checkNotifyTarget).
 func CheckNotifyURL(field, v string) error {
 	if v == "" {
 		return nil
@@ -174,8 +177,11 @@ func CheckNotifyURL(field, v string) error {
 		return Errorf(KindInvalid, field, "must be at most 256 characters")
 	}
 	u, err := url.Parse(v)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Hostname() == "" {
 		return Errorf(KindInvalid, field, "must be an absolute http or https URL")
+	}
+	if u.User != nil {
+		return Errorf(KindInvalid, field, "must not contain a user name or password")
 	}
 	return nil
 }

@@ -33,6 +33,11 @@ type WebhookOptions struct {
 	// Keys gives the merchants' apiKeys that dialect B notifications are
 	// signed with; when nil, every dialect B message fails (see webhook_b.go).
 	Keys SigningKeys
+	// Policy is checked against the address of every connection a delivery
+	// makes, after DNS (see guardTransport, which says what Client's
+	// Transport may be); a refused delivery is a failed attempt that says
+	// why. The zero policy allows every address.
+	Policy gateway.AddrPolicy
 }
 
 // Webhook is the Handler of topic "notify". An event of dialect A (the
@@ -68,6 +73,9 @@ func NewWebhook(signer Signer, opts WebhookOptions) *Webhook {
 	// A redirect could take the signed notification to another host; a 3xx is
 	// a failed delivery instead.
 	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	if opts.Policy.Restrict {
+		c.Transport = guardTransport(c.Transport, opts.Policy)
+	}
 	w.client = &c
 	return w
 }
@@ -134,7 +142,7 @@ func (w *Webhook) post(ctx context.Context, url string, body []byte, header http
 	req.Header.Set("User-Agent", userAgent)
 	resp, err := w.client.Do(req)
 	if err != nil {
-		return failed(err), nil, false
+		return failed(refusedDelivery(url, err)), nil, false
 	}
 	defer resp.Body.Close()
 	answer, err = io.ReadAll(io.LimitReader(resp.Body, maxAnswer))

@@ -25,6 +25,7 @@ const (
 	codeMethod       = 405 // not a POST (HTTP 405)
 	codeConflict     = 409 // mchOrderNo or nonceStr used before
 	codeTooLarge     = 413 // body too large (HTTP 413)
+	codeTooMany      = 429 // the merchant's rate limit is spent (HTTP 429, Retry-After)
 	codeSystemError  = 500 // internal error (HTTP 500)
 	codeUnavailable  = 503 // System_busy (HTTP 503) or a channel not available (HTTP 200)
 )
@@ -54,6 +55,7 @@ const (
 	msgChannel          = "Channel_not_available"
 	msgBodyTooLarge     = "RequestBody_too_large"
 	msgPathNotFound     = "Request_path_notFound"
+	msgTooFrequent      = "Request_too_frequent"
 )
 
 // kindCode is how one gateway.Kind is answered. An empty msg means a

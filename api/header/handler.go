@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/kasir-gateway/kasir/gateway"
+	"github.com/kasir-gateway/kasir/ratelimit"
 )
 
 // Options are NewHandler's settings; zero fields take the defaults.
@@ -32,6 +33,9 @@ type Options struct {
 	// Clock turns a payIn's expireTime (seconds) into an instant. Default
 	// gateway.SystemClock.
 	Clock gateway.Clock
+	// RateLimit limits each merchant's authenticated calls (see limit); nil
+	// limits nothing.
+	RateLimit *ratelimit.Limiter
 }
 
 // handler serves dialect B over one gateway.
@@ -106,6 +110,9 @@ func (h *handler) serve(op operation) http.Handler {
 		rq := &request{}
 		var data any
 		err := h.authenticate(w, r, rq)
+		if err == nil {
+			err = h.limit(w, rq)
+		}
 		if err == nil {
 			data, err = op(r.Context(), rq)
 		}

@@ -119,6 +119,8 @@ func OpenAPIDoc() (paths, schemas, securitySchemes map[string]any) {
 					"409 Params_mchOrderNo_repeated/Params_nonceStr_repeated, 503 Channel_not_available (data null)", data),
 				"405": docAnswer("Not a POST (code 405, RequestMethod_not_post)", nil),
 				"413": docAnswer("Body too large (code 413, RequestBody_too_large)", nil),
+				"429": docAnswer("Too many requests: the merchant's rate limit is spent (code 429, Request_too_frequent); "+
+					"retry after the Retry-After header's seconds with a fresh nonceStr", nil),
 				"500": docAnswer("Internal error (code 500, System_error)", nil),
 				"503": docAnswer("Temporarily unavailable (code 503, System_busy); retry with a fresh nonceStr", nil),
 			},

@@ -37,7 +37,9 @@ func (b body) raw(field string) (json.RawMessage, bool) {
 // str returns a string field, "" when it is absent. With digitsOK a JSON
 // integer is accepted too and kept as written, for fields that hold digits
 // (account and document numbers, phones, nonces) which integrations often
-// send as numbers.
+// send as numbers. A NUL character is refused here, whatever the field: no
+// field may hold one, and PostgreSQL cannot compare text with one (a lookup
+// would fail, not miss).
 func (b body) str(field string, digitsOK bool) (string, error) {
 	v, ok := b.raw(field)
 	if !ok {
@@ -47,6 +49,9 @@ func (b body) str(field string, digitsOK bool) (string, error) {
 		var s string
 		if json.Unmarshal(v, &s) != nil {
 			return "", invalid(field, "must be a string")
+		}
+		if strings.IndexByte(s, 0) >= 0 {
+			return "", invalid(field, "must not contain NUL characters")
 		}
 		return s, nil
 	}
@@ -119,7 +124,7 @@ func (b body) amount(field string) (int64, error) {
 	if text == "" {
 		return 0, required(field)
 	}
-	if _, frac, _ := strings.Cut(text, "."); len(frac) > 2 {
+	if _, frac, _ := strings.Cut(text, "."); len(frac) > 2 && allDigits(frac) {
 		return 0, invalid(field, "must have at most two decimal places, got %q", text)
 	}
 	n, err := money.ParseMajor(text, "PEN")

@@ -28,6 +28,7 @@ const (
 	codeIPForbidden         = 21016
 	codeCountry             = 21017
 	codePayMethod           = 21019
+	codeTooManyRequests     = 21020 // HTTP 429 with Retry-After (ratelimit.go)
 	codeAmount              = 21021
 	codeNotAllowedCancel    = 21025
 	codeClosed              = 21028

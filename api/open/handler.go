@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/kasir-gateway/kasir/gateway"
+	"github.com/kasir-gateway/kasir/ratelimit"
 	"github.com/kasir-gateway/kasir/reports"
 )
 
@@ -31,6 +32,9 @@ type Options struct {
 	// Reports issues the links of /open-api/report/download; without it
 	// that operation answers 21000.
 	Reports *reports.Service
+	// RateLimit limits each app's authenticated calls (see limit); nil
+	// limits nothing.
+	RateLimit *ratelimit.Limiter
 }
 
 // handler serves dialect A over one gateway.
@@ -139,6 +143,9 @@ func (h *handler) serve(op operation, aliases aliasCountries) http.Handler {
 		}
 		var data any
 		err := h.open(w, r, rq)
+		if err == nil {
+			err = h.limit(w, rq)
+		}
 		if err == nil {
 			data, err = op(r.Context(), rq)
 		}

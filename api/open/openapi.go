@@ -188,6 +188,7 @@ func OpenAPI(parts ...DocPart) []byte {
 			"responses": map[string]any{
 				"200": docResponse("Success (code 10000) or a business error (data null)", ref(name+"Data")),
 				"413": docResponse("Body too large (code 21002)", nil),
+				"429": docResponse("Too many requests: the app's rate limit is spent (code 21020); retry after the Retry-After header's seconds", nil),
 				"500": docResponse("Internal error (code 21000)", nil),
 				"503": docResponse("Temporarily unavailable (code 21000); retry", nil),
 			},

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/kasir-gateway/kasir/gateway"
@@ -32,7 +33,9 @@ func (p params) raw(field string) (json.RawMessage, bool) {
 	return v, true
 }
 
-// str returns a string field as given, "" when it is absent.
+// str returns a string field as given, "" when it is absent. A NUL
+// character is refused here, whatever the field: no field may hold one, and
+// PostgreSQL cannot compare text with one (a lookup would fail, not miss).
 func (p params) str(field string) (string, error) {
 	v, ok := p.raw(field)
 	if !ok {
@@ -41,6 +44,9 @@ func (p params) str(field string) (string, error) {
 	var s string
 	if v[0] != '"' || json.Unmarshal(v, &s) != nil {
 		return "", gateway.Errorf(gateway.KindInvalid, field, "must be a string")
+	}
+	if strings.IndexByte(s, 0) >= 0 {
+		return "", gateway.Errorf(gateway.KindInvalid, field, "must not contain NUL characters")
 	}
 	return s, nil
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/kasir-gateway/kasir/gateway"
+	"github.com/kasir-gateway/kasir/ratelimit"
 )
 
 // Config is every setting of kasir, filled from flags and KASIR_*
@@ -19,6 +20,7 @@ type Config struct {
 	Addr            string        // the merchant API listener
 	DB              string        // a SQLite file path or a postgres:// URL
 	NotifySchedule  string        // retry delays of notifications
+	NotifyLease     time.Duration // how long a claimed outbox message is held before another claim may take it
 	SimDelay        time.Duration // how long the simulator takes to settle
 	TimestampWindow time.Duration // accepted clock skew of signed requests
 	ReconcileAfter  time.Duration // query a channel about a payout PENDING this long
@@ -36,6 +38,10 @@ type Config struct {
 	Routes          string        // the routing file (JSON): upstream connectors and payout routes; "" = all on the simulator
 	PaymentExpiry   string        // default lifetime of payment orders per channelType, e.g. "QR=15m,EWALLET=30m"
 	paymentExpiry   map[string]time.Duration
+	OpsAddr         string // the operator listener (/metrics, /healthz, /readyz); "" = none
+	NotifyAllow     string // CIDRs notifications may go to although private, loopback, ...: see notifyPolicy
+	RateLimit       string // per app (dialect A) and per merchant (dialect B), e.g. "1000/s"; "0" = none
+	RateBurst       int    // calls an app may make at once
 }
 
 func defaultConfig() Config {
@@ -43,6 +49,7 @@ func defaultConfig() Config {
 		Addr:            "127.0.0.1:8080",
 		DB:              "kasir.db",
 		NotifySchedule:  "1m,2m,4m,...,512m",
+		NotifyLease:     2 * time.Minute,
 		SimDelay:        2 * time.Second,
 		TimestampWindow: 5 * time.Minute,
 		ReconcileAfter:  time.Minute,
@@ -53,6 +60,9 @@ func defaultConfig() Config {
 		DBMaxConns:      16,
 		Sandbox:         true,
 		RefundFee:       gateway.RefundFeeKeep,
+		OpsAddr:         "127.0.0.1:9090",
+		RateLimit:       "1000/s",
+		RateBurst:       2000,
 	}
 }
 
@@ -70,6 +80,7 @@ func (c *Config) bindCommon(fs *flag.FlagSet) {
 func (c *Config) bindServe(fs *flag.FlagSet) {
 	fs.StringVar(&c.Addr, "addr", c.Addr, "listen address of the API (KASIR_ADDR)")
 	fs.StringVar(&c.NotifySchedule, "notify-schedule", c.NotifySchedule, "notification retry delays; '...' keeps doubling (KASIR_NOTIFY_SCHEDULE)")
+	fs.DurationVar(&c.NotifyLease, "notify-lease", c.NotifyLease, "how long a claimed outbox message waits, after a crash, before it is claimed again (KASIR_NOTIFY_LEASE)")
 	fs.DurationVar(&c.SimDelay, "sim-delay", c.SimDelay, "how long the simulator takes to settle a payout (KASIR_SIM_DELAY)")
 	fs.DurationVar(&c.TimestampWindow, "timestamp-window", c.TimestampWindow, "accepted skew of param.timestamp (KASIR_TIMESTAMP_WINDOW)")
 	fs.DurationVar(&c.ReconcileAfter, "reconcile-after", c.ReconcileAfter, "query the channel about payouts PENDING this long (KASIR_RECONCILE_AFTER)")
@@ -80,6 +91,10 @@ func (c *Config) bindServe(fs *flag.FlagSet) {
 	fs.StringVar(&c.Routes, "routes", c.Routes, "routing file (JSON) of upstream connectors and payout routes; default: every channel on the simulator (KASIR_ROUTES)")
 	fs.DurationVar(&c.NonceWindow, "nonce-window", c.NonceWindow, "dialect B: a nonceStr repeated within this window is refused as a replay (KASIR_NONCE_WINDOW)")
 	fs.DurationVar(&c.NotFoundGrace, "not-found-grace", c.NotFoundGrace, "fail a payout its channel never received after this long (KASIR_NOT_FOUND_GRACE)")
+	fs.StringVar(&c.OpsAddr, "ops-addr", c.OpsAddr, "listen address of the operator endpoints /metrics, /healthz, /readyz; empty: none (KASIR_OPS_ADDR)")
+	fs.StringVar(&c.NotifyAllow, "notify-allow", c.NotifyAllow, "CIDRs notifications may go to although loopback, private, link-local, ..., e.g. 127.0.0.1/32,10.0.0.0/8 (KASIR_NOTIFY_ALLOW)")
+	fs.StringVar(&c.RateLimit, "rate-limit", c.RateLimit, "calls per app (dialect A) and per merchant (dialect B): N/s, N/m or N/h; 0: no limit (KASIR_RATE_LIMIT)")
+	fs.IntVar(&c.RateBurst, "rate-burst", c.RateBurst, "calls an app or merchant may make at once, within --rate-limit (KASIR_RATE_BURST)")
 }
 
 // parse fills c from the environment, then from args, and resolves derived
@@ -126,7 +141,33 @@ func (c *Config) parse(fs *flag.FlagSet, args []string, getenv func(string) stri
 	if c.RefundFee != gateway.RefundFeeKeep && c.RefundFee != gateway.RefundFeeRefund {
 		return nil, fmt.Errorf("--refund-fee: want keep or refund, got %q", c.RefundFee)
 	}
+	if _, err := c.notifyPolicy(); err != nil {
+		return nil, err
+	}
+	if _, err := c.rateLimit(); err != nil {
+		return nil, err
+	}
 	return fs.Args(), nil
+}
+
+// notifyPolicy is serve's notification address policy: the forbidden
+// ranges (gateway.ForbiddenRange) are refused, at order creation and when
+// delivering, but for the CIDRs of NotifyAllow.
+func (c Config) notifyPolicy() (gateway.AddrPolicy, error) {
+	allow, err := gateway.ParseAllowList(c.NotifyAllow)
+	if err != nil {
+		return gateway.AddrPolicy{}, fmt.Errorf("--notify-allow: %w", err)
+	}
+	return gateway.AddrPolicy{Restrict: true, Allow: allow}, nil
+}
+
+// rateLimit is the limit of RateLimit and RateBurst.
+func (c Config) rateLimit() (ratelimit.Limit, error) {
+	l, err := ratelimit.Parse(c.RateLimit, c.RateBurst)
+	if err != nil {
+		return l, fmt.Errorf("--rate-limit: %w", err)
+	}
+	return l, nil
 }
 
 func isPostgres(db string) bool {

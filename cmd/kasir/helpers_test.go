@@ -169,3 +169,12 @@ func platformPublicKey(t *testing.T, db string) *rsa.PublicKey {
 	}
 	return k
 }
+
+// TestMain removes the binary kasirBinary built, once every test is done.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if binPath != "" {
+		os.RemoveAll(filepath.Dir(binPath))
+	}
+	os.Exit(code)
+}

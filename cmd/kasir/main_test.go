@@ -22,11 +22,22 @@ import (
 	"github.com/kasir-gateway/kasir/client"
 )
 
-// startServer starts a gateway on db on a free loopback port.
+// startServer starts a gateway on db on a free loopback port, its ops
+// endpoints on another. The tests' notification receivers listen on
+// 127.0.0.1, which serve refuses by default: the config allows loopback
+// explicitly, as an operator would for a receiver on the same machine.
 func startServer(t *testing.T, db string, edit func(*Config)) *Server {
+	t.Helper()
+	return startServerLog(t, db, edit, slog.New(slog.NewTextHandler(io.Discard, nil)))
+}
+
+// startServerLog is startServer with the server's logs going to log.
+func startServerLog(t *testing.T, db string, edit func(*Config), log *slog.Logger) *Server {
 	t.Helper()
 	cfg := defaultConfig()
 	cfg.Addr = "127.0.0.1:0"
+	cfg.OpsAddr = "127.0.0.1:0"
+	cfg.NotifyAllow = "127.0.0.1/32,::1/128"
 	cfg.DB = db
 	cfg.PlatformKey = platformKeyPath(db)
 	cfg.SimDelay = 100 * time.Millisecond
@@ -34,7 +45,7 @@ func startServer(t *testing.T, db string, edit func(*Config)) *Server {
 	if edit != nil {
 		edit(&cfg)
 	}
-	s, err := StartServer(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	s, err := StartServer(context.Background(), cfg, log)
 	if err != nil {
 		t.Fatalf("StartServer: %v", err)
 	}
@@ -286,13 +297,15 @@ func TestCLIErrors(t *testing.T) {
 	}
 }
 
+// TestHealthAndMetrics reads the health endpoints on both listeners, the
+// metrics on the ops listener, and finds no metrics on the merchants'.
 func TestHealthAndMetrics(t *testing.T) {
 	t.Parallel()
 	db := freshDB(t, "sqlite")
 	s := startServer(t, db, nil)
 	defer closeServer(t, s)
-	get := func(path string) (int, string) {
-		resp, err := http.Get("http://" + s.Addr() + path)
+	getFrom := func(addr, path string) (int, string) {
+		resp, err := http.Get("http://" + addr + path)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -300,11 +313,30 @@ func TestHealthAndMetrics(t *testing.T) {
 		b, _ := io.ReadAll(resp.Body)
 		return resp.StatusCode, string(b)
 	}
-	if code, body := get("/healthz"); code != 200 || body != "ok\n" {
-		t.Fatalf("/healthz: %d %q", code, body)
+	get := func(path string) (int, string) { return getFrom(s.Addr(), path) }
+	if s.OpsAddr() == "" || s.OpsAddr() == s.Addr() {
+		t.Fatalf("ops listener %q, merchant listener %q: want two listeners", s.OpsAddr(), s.Addr())
 	}
-	if code, _ := get("/readyz"); code != 200 {
-		t.Fatalf("/readyz: %d", code)
+	for _, addr := range []string{s.Addr(), s.OpsAddr()} {
+		if code, body := getFrom(addr, "/healthz"); code != 200 || body != "ok\n" {
+			t.Fatalf("%s/healthz: %d %q", addr, code, body)
+		}
+		if code, body := getFrom(addr, "/readyz"); code != 200 || body != "ready\n" {
+			t.Fatalf("%s/readyz: %d %q", addr, code, body)
+		}
+	}
+	// The operator's metrics are not on the merchants' listener, by any method.
+	for _, method := range []string{http.MethodGet, http.MethodPost} {
+		req, _ := http.NewRequest(method, "http://"+s.Addr()+"/metrics", nil)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusNotFound || strings.Contains(string(b), "kasir_") {
+			t.Errorf("%s /metrics on the merchant listener: %d %.100q, want 404", method, resp.StatusCode, b)
+		}
 	}
 	// The served document is the committed one, dialect B included.
 	committed, err := os.ReadFile("../../docs/openapi.json")
@@ -320,7 +352,10 @@ func TestHealthAndMetrics(t *testing.T) {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	_, body := get("/metrics")
+	code, body := getFrom(s.OpsAddr(), "/metrics")
+	if code != 200 {
+		t.Fatalf("ops /metrics: %d", code)
+	}
 	for _, want := range []string{
 		`kasir_http_requests_total{code="21003",path="POST /open-api/account/balance",status="200"} 1`,
 		`kasir_http_request_duration_seconds_bucket{path="POST /open-api/account/balance"`,
@@ -358,7 +393,8 @@ func TestQuickstart(t *testing.T) {
 			script = strings.ReplaceAll(script, "127.0.0.1:9000", freePort(t))
 			cmd := exec.Command("bash", "-e", "-c", script)
 			cmd.Dir = dir
-			cmd.Env = append(os.Environ(), "KASIR_LOG_LEVEL=warn", "KASIR_ADDR="+gwAddr)
+			// Both engines run at once: the ops listener takes a free port.
+			cmd.Env = append(os.Environ(), "KASIR_LOG_LEVEL=warn", "KASIR_ADDR="+gwAddr, "KASIR_OPS_ADDR=127.0.0.1:0")
 			if engine == "postgres" {
 				cmd.Env = append(cmd.Env, "KASIR_DB="+freshDB(t, engine))
 			}

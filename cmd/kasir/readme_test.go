@@ -31,9 +31,10 @@ func TestReadmeTwoGateways(t *testing.T) {
 	script = strings.Replace(script, "go build -o kasir ./cmd/kasir\n", "cp "+kasirBinary(t)+" kasir\n", 1)
 	script = strings.ReplaceAll(script, "127.0.0.1:8080", freePort(t))
 	script = strings.ReplaceAll(script, "127.0.0.1:8081", freePort(t))
+	script = strings.ReplaceAll(script, "127.0.0.1:9091", freePort(t)) // the upstream's ops listener
 	cmd := exec.Command("bash", "-e", "-c", script)
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "KASIR_LOG_LEVEL=warn")
+	cmd.Env = append(os.Environ(), "KASIR_LOG_LEVEL=warn", "KASIR_OPS_ADDR=127.0.0.1:0") // the downstream's
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	logFile, err := os.Create(filepath.Join(dir, "upstream.log"))
 	if err != nil {

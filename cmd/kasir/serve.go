@@ -17,6 +17,7 @@ import (
 	"github.com/kasir-gateway/kasir/gateway"
 	"github.com/kasir-gateway/kasir/keys"
 	"github.com/kasir-gateway/kasir/notify"
+	"github.com/kasir-gateway/kasir/ratelimit"
 	"github.com/kasir-gateway/kasir/reports"
 	"github.com/kasir-gateway/kasir/web/checkout"
 )
@@ -35,6 +36,8 @@ type Server struct {
 	metrics  *metrics
 	ln       net.Listener
 	http     *http.Server
+	opsLn    net.Listener // ops.go: /metrics, /healthz, /readyz; nil without --ops-addr
+	opsHTTP  *http.Server
 
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -46,6 +49,14 @@ func StartServer(ctx context.Context, cfg Config, log *slog.Logger) (*Server, er
 	schedule, err := notify.ParseSchedule(cfg.NotifySchedule)
 	if err != nil {
 		return nil, fmt.Errorf("--notify-schedule: %w", err)
+	}
+	policy, err := cfg.notifyPolicy()
+	if err != nil {
+		return nil, err
+	}
+	limit, err := cfg.rateLimit()
+	if err != nil {
+		return nil, err
 	}
 	s := &Server{cfg: cfg, log: log}
 	if s.store, s.closeDB, err = openStore(ctx, cfg); err != nil {
@@ -69,12 +80,20 @@ func StartServer(ctx context.Context, cfg Config, log *slog.Logger) (*Server, er
 			s.ln.Close()
 		}
 	}()
+	if err := s.listenOps(); err != nil {
+		return nil, fmt.Errorf("--ops-addr: %w", err)
+	}
+	defer func() {
+		if !ok {
+			s.closeOps(context.Background())
+		}
+	}()
 	publicURL := cfg.PublicURL
 	if publicURL == "" {
 		publicURL = "http://" + s.ln.Addr().String()
 	}
 	s.sim = sim.New(s.store, sim.Options{Delay: cfg.SimDelay, Logger: log, PublicURL: publicURL})
-	routes, err := loadRoutes(cfg, s.sim, channel.Options{PublicURL: publicURL, Payouts: s.store})
+	routes, err := loadRoutes(cfg, s.sim, channel.Options{PublicURL: publicURL, Payouts: s.store, Logger: log})
 	if err != nil {
 		return nil, err
 	}
@@ -87,7 +106,8 @@ func StartServer(ctx context.Context, cfg Config, log *slog.Logger) (*Server, er
 		KeySealer: sealer,
 		Logger:    log,
 		Config: gateway.Config{ReconcileAfter: cfg.ReconcileAfter, NotFoundGrace: cfg.NotFoundGrace, RefundFee: cfg.RefundFee,
-			PaymentExpiry: cfg.paymentExpiry, NonceWindow: cfg.NonceWindow},
+			PaymentExpiry: cfg.paymentExpiry, NonceWindow: cfg.NonceWindow,
+			NotifyPolicy: policy},
 		Observer: s.metrics,
 		OnQueued: func() { disp.Kick() },
 	})
@@ -99,10 +119,10 @@ func StartServer(ctx context.Context, cfg Config, log *slog.Logger) (*Server, er
 	}
 	s.sim.SetResults(s.gw)
 	disp = notify.NewDispatcher(s.store, map[string]notify.Handler{
-		gateway.TopicNotify: notify.NewWebhook(s.platform, notify.WebhookOptions{Keys: s.gw}),
+		gateway.TopicNotify: notify.NewWebhook(s.platform, notify.WebhookOptions{Keys: s.gw, Policy: policy}),
 		gateway.TopicSubmit: notify.HandlerFunc(s.submit),
 		gateway.TopicRefund: notify.HandlerFunc(s.submitRefund),
-	}, notify.Options{Schedule: schedule, Logger: log, Observer: s.metrics})
+	}, notify.Options{Schedule: schedule, Lease: cfg.NotifyLease, Logger: log, Observer: s.metrics})
 	s.disp = disp
 
 	rep, err := reports.New(ctx, s.store, s.store, reports.Options{PublicURL: publicURL, Logger: log})
@@ -110,8 +130,9 @@ func StartServer(ctx context.Context, cfg Config, log *slog.Logger) (*Server, er
 		return nil, err
 	}
 	mux := http.NewServeMux()
-	mux.Handle("/open-api/", open.NewHandler(s.gw, open.Options{TimestampWindow: cfg.TimestampWindow, Logger: log, Reports: rep}))
-	mux.Handle("/api/", header.NewHandler(s.gw, header.Options{Logger: log}))
+	mux.Handle("/open-api/", open.NewHandler(s.gw, open.Options{TimestampWindow: cfg.TimestampWindow, Logger: log, Reports: rep,
+		RateLimit: ratelimit.New(limit, nil)}))
+	mux.Handle("/api/", header.NewHandler(s.gw, header.Options{Logger: log, RateLimit: ratelimit.New(limit, nil)}))
 	mux.Handle("/upstream/", routes.Callbacks(s.store, s.gw, log))
 	rep.Register(mux)
 	pay := &checkout.Handler{Payments: s.store, Logger: log}
@@ -125,9 +146,8 @@ func StartServer(ctx context.Context, cfg Config, log *slog.Logger) (*Server, er
 		w.Header().Set("Content-Type", "application/json")
 		w.Write(openAPI)
 	})
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
-	mux.HandleFunc("GET /readyz", s.ready)
-	mux.Handle("GET /metrics", s.metrics.handler())
+	mux.HandleFunc("GET /healthz", healthz)
+	mux.HandleFunc("GET /readyz", s.ready) // /metrics is on the ops listener only (ops.go)
 	s.http = &http.Server{
 		Handler:           s.metrics.middleware(mux),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -143,6 +163,7 @@ func StartServer(ctx context.Context, cfg Config, log *slog.Logger) (*Server, er
 	s.goLoop(func() { s.disp.Run(loops) })
 	s.goLoop(func() { s.sim.Run(loops) })
 	s.goLoop(func() { s.maintenanceLoop(loops) })
+	s.goLoop(s.serveOps)
 	s.goLoop(func() {
 		if err := s.http.Serve(s.ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			log.Error("http serve", "err", err)
@@ -163,7 +184,7 @@ func (s *Server) Addr() string { return s.ln.Addr().String() }
 // Close stops accepting requests, finishes the ones in flight and the
 // deliveries under way, stops the loops and closes the database.
 func (s *Server) Close(ctx context.Context) error {
-	err := s.http.Shutdown(ctx)
+	err := errors.Join(s.http.Shutdown(ctx), s.closeOps(ctx))
 	s.cancel()
 	s.wg.Wait()
 	s.closeDB()

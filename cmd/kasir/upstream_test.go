@@ -233,9 +233,12 @@ func TestUpstreamTwoGateways(t *testing.T) {
 			t.Fatalf("unsent while the upstream is down: %+v, %v", p, err)
 		}
 		g.up = startServer(t, g.upDB, func(c *Config) { c.Addr = g.upAddr; c.ReconcileAfter = 200 * time.Millisecond })
-		if code, out, errOut := runCLI(t, g.upDB, "sim", "complete", "--transaction-id", upHeld); code != 0 {
-			t.Fatalf("sim complete at the upstream: %d %s %s", code, out, errOut)
-		}
+		// The upstream may have gone away before handing PH-HELD to its
+		// simulator; once back it does, and then its operator decides it.
+		waitFor(t, "the upstream's simulator to take PH-HELD and complete it", func() bool {
+			code, _, _ := runCLI(t, g.upDB, "sim", "complete", "--transaction-id", upHeld)
+			return code == 0
+		})
 		g.waitPH(t, held, "COMPLETED")
 		g.waitPE(t, late, "SUCCESS")
 		// The upstream told the downstream too, and was answered as its

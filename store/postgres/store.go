@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"strings"
 	"time"
@@ -228,7 +229,8 @@ func unavailable(err error) bool {
 		return false // the caller gave up; the server may be fine
 	}
 	var netErr net.Error
-	return errors.As(err, &netErr) || pgconn.SafeToRetry(err)
+	// An unexpected EOF is the server going away in the middle of a query.
+	return errors.As(err, &netErr) || errors.Is(err, io.ErrUnexpectedEOF) || pgconn.SafeToRetry(err)
 }
 
 // nullTime maps the zero time to NULL.

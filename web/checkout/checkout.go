@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/kasir-gateway/kasir/gateway"
@@ -61,12 +62,22 @@ type view struct {
 	Redirect string
 }
 
+// payment reads the payment of a page. An id no payment can have (a NUL,
+// which PostgreSQL refuses to compare, or an overlong one) is not found,
+// without asking the store.
+func (h *Handler) payment(r *http.Request, id string) (gateway.Payment, error) {
+	if id == "" || len(id) > 64 || strings.IndexByte(id, 0) >= 0 {
+		return gateway.Payment{}, gateway.ErrNotFound
+	}
+	return h.Payments.GetPaymentByID(r.Context(), id)
+}
+
 func (h *Handler) show(w http.ResponseWriter, r *http.Request) {
 	h.render(w, r, "")
 }
 
 func (h *Handler) render(w http.ResponseWriter, r *http.Request, message string) {
-	p, err := h.Payments.GetPaymentByID(r.Context(), r.PathValue("transactionId"))
+	p, err := h.payment(r, r.PathValue("transactionId"))
 	if errors.Is(err, gateway.ErrNotFound) {
 		http.Error(w, "no such payment", http.StatusNotFound)
 		return
@@ -107,7 +118,7 @@ func (h *Handler) pay(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	id := r.PathValue("transactionId")
-	p, err := h.Payments.GetPaymentByID(r.Context(), id)
+	p, err := h.payment(r, id)
 	if errors.Is(err, gateway.ErrNotFound) {
 		http.Error(w, "no such payment", http.StatusNotFound)
 		return

@@ -124,3 +124,29 @@ func TestHostedPage(t *testing.T) {
 		t.Fatalf("POST outside sandbox: HTTP %d", resp.StatusCode)
 	}
 }
+
+// TestHostedPageHostileIDs: ids no payment can have are not found, also on
+// PostgreSQL, which cannot compare text holding a NUL.
+func TestHostedPageHostileIDs(t *testing.T) {
+	t.Parallel()
+	for _, e := range storetest.Engines() {
+		t.Run(e.Name, func(t *testing.T) {
+			t.Parallel()
+			s := e.Open(t)
+			mux := http.NewServeMux()
+			(&checkout.Handler{Payments: s, Logger: slog.New(slog.DiscardHandler)}).Register(mux)
+			srv := httptest.NewServer(mux)
+			defer srv.Close()
+			for _, path := range []string{"/pay/C1%00", "/pay/" + strings.Repeat("9", 200), "/pay/C1%00x"} {
+				resp, err := http.Get(srv.URL + path)
+				if err != nil {
+					t.Fatal(err)
+				}
+				resp.Body.Close()
+				if resp.StatusCode != http.StatusNotFound {
+					t.Errorf("GET %s: HTTP %d, want 404", path, resp.StatusCode)
+				}
+			}
+		})
+	}
+}
