@@ -11,7 +11,7 @@ run:
 build:
 	go build -o kasir ./cmd/kasir
 
-# Every fuzz target for FUZZTIME each (make test runs them for 2s).
+# Every fuzz target for FUZZTIME each (make test runs 2000 executions of each).
 FUZZTIME ?= 1m
 fuzz:
 	FUZZTIME=$(FUZZTIME) bash scripts/fuzz.sh
