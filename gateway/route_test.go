@@ -119,7 +119,9 @@ func TestSubmitFailover(t *testing.T) {
 
 type onlyRoute struct{ c gateway.Connector }
 
-func (r onlyRoute) Routes(string) []gateway.Route { return []gateway.Route{{Name: "only", Connector: r.c}} }
+func (r onlyRoute) Routes(string) []gateway.Route {
+	return []gateway.Route{{Name: "only", Connector: r.c}}
+}
 func (r onlyRoute) Named(string) (gateway.Connector, bool) { return r.c, true }
 
 func payoutReq(id string) gateway.PayoutRequest { return bdoPayout(id, "1234567890", 10_000) }

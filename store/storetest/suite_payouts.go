@@ -256,7 +256,7 @@ var payoutTests = []test{
 		mustTx(t, s, func(tx gateway.Tx) error { return tx.TouchPayout(ctx, p.TransactionID, touched) })
 		want.UpdatedAt = touched
 		same(t, "touched payout", getPayout(t, s, p.TransactionID), want)
-	}},	{"PayoutConnectorsInFlight", func(t *testing.T, s Store) {
+	}}, {"PayoutConnectorsInFlight", func(t *testing.T, s Store) {
 		ctx := t.Context()
 		_, app := seedApp(t, s)
 		claim := func(id, connector string) gateway.Payout {
