@@ -69,11 +69,22 @@ type Config struct {
 	// NotifyPolicy is applied to the notify URLs of orders and apps when they
 	// are given (see checkNotifyTarget); the zero policy allows any address.
 	NotifyPolicy AddrPolicy
+	// PayoutBatch is the most payouts booked in one transaction (see
+	// payout_batch.go); 1 books each alone. Default 64.
+	PayoutBatch int
+	// AppCacheTTL is how long an enabled app is remembered by App; negative:
+	// not at all. Default 1s.
+	AppCacheTTL time.Duration
+	// PayoutBatchParallel is the most payout batches booked at once: 1 suits
+	// SQLite's single writer; on PostgreSQL a few let one batch build while
+	// others commit. Default 4.
+	PayoutBatchParallel int
 }
 
 // DefaultConfig returns the defaults.
 func DefaultConfig() Config {
-	return Config{ReconcileAfter: time.Minute, NotFoundGrace: 10 * time.Minute, NonceWindow: 24 * time.Hour}
+	return Config{ReconcileAfter: time.Minute, NotFoundGrace: 10 * time.Minute, NonceWindow: 24 * time.Hour,
+		PayoutBatch: 64, PayoutBatchParallel: 4, AppCacheTTL: time.Second}
 }
 
 // Gateway is the core. Its methods are safe for concurrent use.
@@ -89,6 +100,9 @@ type Gateway struct {
 
 	idsMu sync.Mutex
 	ids   *IDs // made on first use: read-only users never take a node id
+
+	batcher *payoutBatcher // nil when PayoutBatch is 1
+	apps    appCache
 }
 
 // Options are New's optional collaborators.
@@ -126,6 +140,19 @@ func New(ctx context.Context, store Store, router Router, opts Options) (*Gatewa
 	}
 	if g.sealer == nil {
 		g.sealer = PlainSealer{}
+	}
+	if g.cfg.PayoutBatch <= 0 {
+		g.cfg.PayoutBatch = def.PayoutBatch
+	}
+	if g.cfg.PayoutBatchParallel <= 0 {
+		g.cfg.PayoutBatchParallel = def.PayoutBatchParallel
+	}
+	if g.cfg.AppCacheTTL == 0 {
+		g.cfg.AppCacheTTL = def.AppCacheTTL
+	}
+	g.apps.ttl = g.cfg.AppCacheTTL
+	if g.cfg.PayoutBatch > 1 {
+		g.batcher = &payoutBatcher{g: g, max: g.cfg.PayoutBatch, parallel: g.cfg.PayoutBatchParallel}
 	}
 	return g, nil
 }

@@ -53,8 +53,15 @@ func (g *Gateway) CreatePayout(ctx context.Context, app App, req PayoutRequest) 
 	if err != nil {
 		return Payout{}, g.storeErr("find fee", err)
 	}
-	// A transaction id can collide only if two live processes hold one node
-	// id (see IDs); a fresh id then makes the order anyway.
+	if g.batcher != nil {
+		j := &payoutJob{ctx: ctx, app: app, req: req, ch: ch, fee: fee}
+		g.batcher.do(j)
+		if !j.alone {
+			return j.p, j.err
+		}
+	}
+	// Alone: a transaction id can collide only if two live processes hold
+	// one node id (see IDs); a fresh id then makes the order anyway.
 	for attempt := 0; ; attempt++ {
 		p, err := g.createPayout(ctx, app, req, ch, fee)
 		var dup *DuplicateError
@@ -69,14 +76,48 @@ func (g *Gateway) CreatePayout(ctx context.Context, app App, req PayoutRequest) 
 	}
 }
 
-// createPayout makes one attempt at CreatePayout's transaction.
+// createPayout makes one attempt at CreatePayout's transaction, for this
+// payout alone.
 func (g *Gateway) createPayout(ctx context.Context, app App, req PayoutRequest, ch PayoutChannel, fee Fee) (Payout, error) {
 	txID, err := g.newID(ctx, "D")
 	if err != nil {
 		return Payout{}, err
 	}
 	now := g.now()
-	p := Payout{
+	p := newPayout(txID, app, req, ch, fee, now)
+	h := payoutHold(p, now)
+	err = g.store.InTx(ctx, func(tx Tx) error {
+		if err := tx.InsertPayout(ctx, p); err != nil {
+			return err
+		}
+		if err := tx.InsertHold(ctx, h.hold); err != nil {
+			return err
+		}
+		if err := tx.PostEntry(ctx, h.entry); err != nil {
+			return err
+		}
+		return tx.InsertOutbox(ctx, submitMessage(p, now))
+	})
+	var dup *DuplicateError
+	var short *ledger.InsufficientFundsError
+	switch {
+	case errors.As(err, &dup) && dup.Key == "transaction_id":
+		return Payout{}, err
+	case errors.As(err, &dup):
+		return Payout{}, g.duplicatePayout(ctx, app.AppID, req)
+	case errors.As(err, &short):
+		return Payout{}, insufficient(p)
+	case err != nil:
+		return Payout{}, g.storeErr("create payout", err)
+	}
+	g.observe("payout", StatusPending)
+	g.queued()
+	return p, nil
+}
+
+// newPayout is the PENDING payout that req makes.
+func newPayout(txID string, app App, req PayoutRequest, ch PayoutChannel, fee Fee, now time.Time) Payout {
+	return Payout{
 		TransactionID: txID,
 		AppID:         app.AppID,
 		MerchantID:    app.MerchantID,
@@ -104,40 +145,33 @@ func (g *Gateway) createPayout(ctx context.Context, app App, req PayoutRequest, 
 		CreatedAt:     now,
 		UpdatedAt:     now,
 	}
+}
+
+// heldPayout is a new payout's hold and the entry that makes it.
+type heldPayout struct {
+	hold  ledger.Hold
+	entry ledger.Entry
+}
+
+// payoutHold holds a payout's amount plus fee from the merchant's available
+// balance.
+func payoutHold(p Payout, now time.Time) heldPayout {
 	hold := ledger.Hold{ID: p.TransactionID, MerchantID: p.MerchantID, Currency: p.Currency, Amount: p.Amount + p.Fee, Status: ledger.HoldPending}
-	holdEntry := ledger.HoldEntry(hold)
-	holdEntry.At = now
-	err = g.store.InTx(ctx, func(tx Tx) error {
-		if err := tx.InsertPayout(ctx, p); err != nil {
-			return err
-		}
-		if err := tx.InsertHold(ctx, hold); err != nil {
-			return err
-		}
-		if err := tx.PostEntry(ctx, holdEntry); err != nil {
-			return err
-		}
-		return tx.InsertOutbox(ctx, OutboxMessage{
-			Topic: TopicSubmit, AppID: p.AppID, TransactionID: p.TransactionID,
-			Status: OutboxPending, NextAttemptAt: now, CreatedAt: now,
-		})
-	})
-	var dup *DuplicateError
-	var short *ledger.InsufficientFundsError
-	switch {
-	case errors.As(err, &dup) && dup.Key == "transaction_id":
-		return Payout{}, err
-	case errors.As(err, &dup):
-		return Payout{}, g.duplicatePayout(ctx, app.AppID, req)
-	case errors.As(err, &short):
-		return Payout{}, Errorf(KindInsufficientBalance, "amount",
-			"available balance is less than amount %d plus fee %d %s", p.Amount, p.Fee, p.Currency)
-	case err != nil:
-		return Payout{}, g.storeErr("create payout", err)
-	}
-	g.observe("payout", StatusPending)
-	g.queued()
-	return p, nil
+	e := ledger.HoldEntry(hold)
+	e.At = now
+	return heldPayout{hold: hold, entry: e}
+}
+
+// submitMessage queues a new payout's submission to its channel.
+func submitMessage(p Payout, now time.Time) OutboxMessage {
+	return OutboxMessage{Topic: TopicSubmit, AppID: p.AppID, TransactionID: p.TransactionID,
+		Status: OutboxPending, NextAttemptAt: now, CreatedAt: now}
+}
+
+// insufficient is the error of a payout the available balance does not cover.
+func insufficient(p Payout) error {
+	return Errorf(KindInsufficientBalance, "amount",
+		"available balance is less than amount %d plus fee %d %s", p.Amount, p.Fee, p.Currency)
 }
 
 // duplicatePayout says which id of a refused request was taken. Which unique

@@ -92,6 +92,31 @@ type Tx interface {
 	// InsertPayout stores a new payout; a *DuplicateError with Key
 	// "mch_order_id" or "idempotency_id" when the app already used either.
 	InsertPayout(ctx context.Context, p Payout) error
+
+	// The batch methods below book many payouts in one transaction (see
+	// payout_batch.go); each does what its single counterpart does, in fewer
+	// statements.
+	//
+	// InsertPayouts stores new payouts in order, skipping, instead of
+	// failing on, each that conflicts on a unique key (transaction id,
+	// mchOrderId, idempotencyId) with a stored payout or an earlier one of
+	// the list; it reports which it stored.
+	InsertPayouts(ctx context.Context, ps []Payout) ([]bool, error)
+	// DeletePayouts removes payouts that this transaction inserted and then
+	// did not keep.
+	DeletePayouts(ctx context.Context, transactionIDs []string) error
+	// LockBalances locks the existing accounts of the list, in the list's
+	// order (ledger.Accounts sorts), until the transaction ends, and returns
+	// their balances; accounts that do not exist are left out.
+	LockBalances(ctx context.Context, accounts []string) (map[string]int64, error)
+	// PostEntries posts entries as PostEntry does, moving each account's
+	// balance once by the sum of its postings (so the rule that merchant
+	// accounts stay non-negative holds for the sum). Errors as PostEntry's.
+	PostEntries(ctx context.Context, es []ledger.Entry) error
+	// InsertHolds records PENDING holds as InsertHold does.
+	InsertHolds(ctx context.Context, hs []ledger.Hold) error
+	// InsertOutboxBatch queues messages as InsertOutbox does.
+	InsertOutboxBatch(ctx context.Context, ms []OutboxMessage) error
 	// FinishPayout moves a PENDING payout to COMPLETED or FAILED and sets its
 	// channel state to DONE. It returns false, and changes nothing, when the
 	// payout was no longer PENDING.

@@ -222,3 +222,32 @@ func Accounts(entries ...Entry) []string {
 	sort.Strings(out)
 	return out
 }
+
+// Fits applies e to balances, a working copy of account balances (missing
+// accounts count as zero), when no non-negative account goes below zero,
+// and reports whether it did; when it does not fit, balances is unchanged.
+// A transaction that books many entries at once (a batch of payouts) uses it
+// on the balances it has locked to decide, in order, which entries to post;
+// the store still enforces the rule when it posts them.
+func Fits(balances map[string]int64, e Entry) bool {
+	for _, p := range e.Postings {
+		if NonNegative(p.Account) && balances[p.Account]+sumFor(e, p.Account) < 0 {
+			return false
+		}
+	}
+	for _, p := range e.Postings {
+		balances[p.Account] += p.Amount
+	}
+	return true
+}
+
+// sumFor adds up e's postings to one account.
+func sumFor(e Entry, account string) int64 {
+	var s int64
+	for _, p := range e.Postings {
+		if p.Account == account {
+			s += p.Amount
+		}
+	}
+	return s
+}

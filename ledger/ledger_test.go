@@ -61,3 +61,34 @@ func TestSortedLocksInAccountOrder(t *testing.T) {
 		t.Fatalf("Sorted = %v, entry now %v", s, e.Postings)
 	}
 }
+
+func TestFits(t *testing.T) {
+	h := Hold{ID: "D1", MerchantID: "m1", Currency: "PHP", Amount: 700}
+	avail, held := MerchantAvailable("m1", "PHP"), MerchantHeld("m1", "PHP")
+	bal := map[string]int64{avail: 1000}
+	if !Fits(bal, HoldEntry(h)) {
+		t.Fatal("a 700 hold on 1000 available did not fit")
+	}
+	if bal[avail] != 300 || bal[held] != 700 {
+		t.Fatalf("balances after the hold: %v", bal)
+	}
+	h.ID = "D2"
+	if Fits(bal, HoldEntry(h)) {
+		t.Fatal("a 700 hold on 300 available fitted")
+	}
+	if bal[avail] != 300 || bal[held] != 700 {
+		t.Fatalf("a refused entry changed the balances: %v", bal)
+	}
+	h.Amount = 300
+	if !Fits(bal, HoldEntry(h)) || bal[avail] != 0 || bal[held] != 1000 {
+		t.Fatalf("a hold of exactly the available balance: %v", bal)
+	}
+	// Platform accounts may go below zero; a missing merchant account is zero.
+	credit := Entry{ID: "c", Postings: []Posting{{PlatformFunding("PHP"), "PHP", -50}, {MerchantAvailable("m2", "PHP"), "PHP", 50}}}
+	if !Fits(bal, credit) || bal[PlatformFunding("PHP")] != -50 {
+		t.Fatalf("a credit from platform funding: %v", bal)
+	}
+	if Fits(bal, HoldEntry(Hold{ID: "D3", MerchantID: "m3", Currency: "PHP", Amount: 1})) {
+		t.Fatal("a hold on a merchant with no account fitted")
+	}
+}

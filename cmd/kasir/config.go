@@ -42,6 +42,9 @@ type Config struct {
 	NotifyAllow     string // CIDRs notifications may go to although private, loopback, ...: see notifyPolicy
 	RateLimit       string // per app (dialect A) and per merchant (dialect B), e.g. "1000/s"; "0" = none
 	RateBurst       int    // calls an app may make at once
+	Pprof           bool   // serve /debug/pprof/ on the ops listener
+	PayoutBatch     int    // most payouts booked in one transaction; 1: each alone
+	PayoutParallel  int    // most payout batches at once; 0: 1 on SQLite, 4 on PostgreSQL
 }
 
 func defaultConfig() Config {
@@ -63,6 +66,7 @@ func defaultConfig() Config {
 		OpsAddr:         "127.0.0.1:9090",
 		RateLimit:       "1000/s",
 		RateBurst:       2000,
+		PayoutBatch:     64,
 	}
 }
 
@@ -94,6 +98,9 @@ func (c *Config) bindServe(fs *flag.FlagSet) {
 	fs.StringVar(&c.OpsAddr, "ops-addr", c.OpsAddr, "listen address of the operator endpoints /metrics, /healthz, /readyz; empty: none (KASIR_OPS_ADDR)")
 	fs.StringVar(&c.NotifyAllow, "notify-allow", c.NotifyAllow, "CIDRs notifications may go to although loopback, private, link-local, ..., e.g. 127.0.0.1/32,10.0.0.0/8 (KASIR_NOTIFY_ALLOW)")
 	fs.StringVar(&c.RateLimit, "rate-limit", c.RateLimit, "calls per app (dialect A) and per merchant (dialect B): N/s, N/m or N/h; 0: no limit (KASIR_RATE_LIMIT)")
+	fs.BoolVar(&c.Pprof, "pprof", c.Pprof, "serve Go's profiles (/debug/pprof/) on the ops listener (KASIR_PPROF)")
+	fs.IntVar(&c.PayoutBatch, "payout-batch", c.PayoutBatch, "most payouts booked in one database transaction when requests arrive together; 1 books each alone (KASIR_PAYOUT_BATCH)")
+	fs.IntVar(&c.PayoutParallel, "payout-batch-parallel", c.PayoutParallel, "most payout batches booked at once; 0: 1 on SQLite, 4 on PostgreSQL (KASIR_PAYOUT_BATCH_PARALLEL)")
 	fs.IntVar(&c.RateBurst, "rate-burst", c.RateBurst, "calls an app or merchant may make at once, within --rate-limit (KASIR_RATE_BURST)")
 }
 
@@ -195,4 +202,17 @@ func parsePaymentExpiry(s string) (map[string]time.Duration, error) {
 		out[typ] = d
 	}
 	return out, nil
+}
+
+// payoutParallel is --payout-batch-parallel, or its default for the engine:
+// SQLite has one writer, so one batch at a time is all it can use.
+func (c Config) payoutParallel() int {
+	switch {
+	case c.PayoutParallel > 0:
+		return c.PayoutParallel
+	case isPostgres(c.DB):
+		return 4
+	default:
+		return 1
+	}
 }

@@ -6,13 +6,15 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"time"
 )
 
 // The operator's surfaces are kept off the merchant listener: /metrics
 // (which tells request counts, codes and backlogs, not for merchants' eyes)
 // is served only on the ops listener, --ops-addr, which defaults to
-// loopback. /healthz and /readyz are on both, for load balancers. The CLI
+// loopback. /healthz and /readyz are on both, for load balancers. With
+// --pprof the ops listener serves Go's profiles under /debug/pprof/ too. The CLI
 // works on the database alone and has no HTTP surface at all.
 
 // listenOps opens the ops listener on cfg.OpsAddr and prepares its server;
@@ -29,11 +31,20 @@ func (s *Server) listenOps() error {
 	mux.HandleFunc("GET /healthz", healthz)
 	mux.HandleFunc("GET /readyz", s.ready)
 	mux.Handle("GET /metrics", s.metrics.handler())
+	write := 30 * time.Second
+	if s.cfg.Pprof {
+		// Profiles of the running gateway (go tool pprof); a CPU profile
+		// takes ?seconds=N to answer, so writes may take longer.
+		mux.HandleFunc("GET /debug/pprof/", pprof.Index)
+		mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
+		mux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
+		write = 5 * time.Minute
+	}
 	s.opsLn = ln
 	s.opsHTTP = &http.Server{
 		Handler:           mux,
 		ReadHeaderTimeout: 10 * time.Second,
-		WriteTimeout:      30 * time.Second,
+		WriteTimeout:      write,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
 	return nil

@@ -107,7 +107,7 @@ func StartServer(ctx context.Context, cfg Config, log *slog.Logger) (*Server, er
 		Logger:    log,
 		Config: gateway.Config{ReconcileAfter: cfg.ReconcileAfter, NotFoundGrace: cfg.NotFoundGrace, RefundFee: cfg.RefundFee,
 			PaymentExpiry: cfg.paymentExpiry, NonceWindow: cfg.NonceWindow,
-			NotifyPolicy: policy},
+			NotifyPolicy: policy, PayoutBatch: cfg.PayoutBatch, PayoutBatchParallel: cfg.payoutParallel()},
 		Observer: s.metrics,
 		OnQueued: func() { disp.Kick() },
 	})
