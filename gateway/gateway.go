@@ -72,9 +72,9 @@ type Config struct {
 	// PayoutBatch is the most payouts booked in one transaction (see
 	// payout_batch.go); 1 books each alone. Default 64.
 	PayoutBatch int
-	// AppCacheTTL is how long an enabled app is remembered by App; negative:
-	// not at all. Default 1s.
-	AppCacheTTL time.Duration
+	// CacheTTL is how long enabled apps and payout fees are remembered (see
+	// ttlCache); negative: not at all. Default 1s.
+	CacheTTL time.Duration
 	// PayoutBatchParallel is the most payout batches booked at once: 1 suits
 	// SQLite's single writer; on PostgreSQL a few let one batch build while
 	// others commit. Default 4.
@@ -84,7 +84,7 @@ type Config struct {
 // DefaultConfig returns the defaults.
 func DefaultConfig() Config {
 	return Config{ReconcileAfter: time.Minute, NotFoundGrace: 10 * time.Minute, NonceWindow: 24 * time.Hour,
-		PayoutBatch: 64, PayoutBatchParallel: 4, AppCacheTTL: time.Second}
+		PayoutBatch: 64, PayoutBatchParallel: 4, CacheTTL: time.Second}
 }
 
 // Gateway is the core. Its methods are safe for concurrent use.
@@ -102,7 +102,8 @@ type Gateway struct {
 	ids   *IDs // made on first use: read-only users never take a node id
 
 	batcher *payoutBatcher // nil when PayoutBatch is 1
-	apps    appCache
+	apps    ttlCache[App]
+	fees    ttlCache[Fee]
 }
 
 // Options are New's optional collaborators.
@@ -147,10 +148,10 @@ func New(ctx context.Context, store Store, router Router, opts Options) (*Gatewa
 	if g.cfg.PayoutBatchParallel <= 0 {
 		g.cfg.PayoutBatchParallel = def.PayoutBatchParallel
 	}
-	if g.cfg.AppCacheTTL == 0 {
-		g.cfg.AppCacheTTL = def.AppCacheTTL
+	if g.cfg.CacheTTL == 0 {
+		g.cfg.CacheTTL = def.CacheTTL
 	}
-	g.apps.ttl = g.cfg.AppCacheTTL
+	g.apps.ttl, g.fees.ttl = g.cfg.CacheTTL, g.cfg.CacheTTL
 	if g.cfg.PayoutBatch > 1 {
 		g.batcher = &payoutBatcher{g: g, max: g.cfg.PayoutBatch, parallel: g.cfg.PayoutBatchParallel}
 	}

@@ -10,7 +10,6 @@ import (
 	"errors"
 	"net/netip"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/kasir-gateway/kasir/ledger"
@@ -63,9 +62,8 @@ func (g *Gateway) CreateMerchant(ctx context.Context, nm NewMerchant) (Merchant,
 // App returns an app and checks that it and its merchant may transact:
 // KindNotFound for an unknown app, KindMerchantUnavailable for a disabled one.
 //
-// An enabled app is remembered for Config.AppCacheTTL, so that the calls of
-// a busy merchant do not read it again each time: an app or merchant
-// disabled by another process (the CLI) is refused within that time, one
+// An enabled app is remembered for Config.CacheTTL (see ttlCache): an app or
+// merchant disabled by another process is refused within that time, one
 // changed through this Gateway at once.
 func (g *Gateway) App(ctx context.Context, appID string) (App, error) {
 	if app, ok := g.apps.get(appID); ok {
@@ -88,56 +86,9 @@ func (g *Gateway) App(ctx context.Context, appID string) (App, error) {
 	if m.Disabled {
 		return App{}, Errorf(KindMerchantUnavailable, "appId", "this merchant is disabled")
 	}
-	g.apps.put(app)
+	g.apps.put(app.AppID, app)
 	return app, nil
 }
-
-// appCache remembers enabled apps for a while (see App). Its clock is the
-// machine's, not the Gateway's: it ages entries, it does not date money.
-type appCache struct {
-	ttl time.Duration // 0: nothing is remembered
-	mu  sync.RWMutex
-	m   map[string]cachedApp
-}
-
-type cachedApp struct {
-	app     App
-	expires time.Time
-}
-
-func (c *appCache) get(appID string) (App, bool) {
-	if c.ttl <= 0 {
-		return App{}, false
-	}
-	c.mu.RLock()
-	e, ok := c.m[appID]
-	c.mu.RUnlock()
-	if !ok || time.Now().After(e.expires) {
-		return App{}, false
-	}
-	return e.app, true
-}
-
-func (c *appCache) put(app App) {
-	if c.ttl <= 0 {
-		return
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.m == nil || len(c.m) >= maxCachedApps {
-		c.m = map[string]cachedApp{} // forget everything rather than grow without bound
-	}
-	c.m[app.AppID] = cachedApp{app: app, expires: time.Now().Add(c.ttl)}
-}
-
-func (c *appCache) forget(appID string) {
-	c.mu.Lock()
-	delete(c.m, appID)
-	c.mu.Unlock()
-}
-
-// maxCachedApps bounds the app cache.
-const maxCachedApps = 100_000
 
 // UpdateApp replaces an app's settings (public key, notify URL, allowlist,
 // disabled), validating them as CreateMerchant does.
@@ -177,6 +128,8 @@ func (g *Gateway) SetFee(ctx context.Context, f Fee) error {
 	if _, err := g.store.GetMerchant(ctx, f.MerchantID); errors.Is(err, ErrNotFound) {
 		return Errorf(KindNotFound, "merchantId", "unknown merchant %q", f.MerchantID)
 	}
+	defer g.fees.clear() // after the commit too: a racing fee lookup may have put the old one back
+	g.fees.clear()
 	if err := g.store.InTx(ctx, func(tx Tx) error { return tx.SetFee(ctx, f) }); err != nil {
 		return g.storeErr("set fee", err)
 	}

@@ -49,7 +49,7 @@ func (g *Gateway) CreatePayout(ctx context.Context, app App, req PayoutRequest) 
 	if len(g.router.Routes(ch.Code)) == 0 {
 		return Payout{}, Errorf(KindChannelUnavailable, "transferCode", "channel %s is not available", ch.Code)
 	}
-	fee, err := g.store.FindFee(ctx, app.MerchantID, ch.Code)
+	fee, err := g.findFee(ctx, app.MerchantID, ch.Code)
 	if err != nil {
 		return Payout{}, g.storeErr("find fee", err)
 	}
