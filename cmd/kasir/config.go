@@ -43,6 +43,7 @@ type Config struct {
 	RateLimit       string // per app (dialect A) and per merchant (dialect B), e.g. "1000/s"; "0" = none
 	RateBurst       int    // calls an app may make at once
 	Pprof           bool   // serve /debug/pprof/ on the ops listener
+	OutboxWorkers   int    // most outbox deliveries (notifications, submissions) at once
 	PayoutBatch     int    // most payouts booked in one transaction; 1: each alone
 	PayoutParallel  int    // most payout batches at once; 0: 1 on SQLite, 4 on PostgreSQL
 }
@@ -67,6 +68,7 @@ func defaultConfig() Config {
 		RateLimit:       "1000/s",
 		RateBurst:       2000,
 		PayoutBatch:     64,
+		OutboxWorkers:   16,
 	}
 }
 
@@ -98,6 +100,7 @@ func (c *Config) bindServe(fs *flag.FlagSet) {
 	fs.StringVar(&c.OpsAddr, "ops-addr", c.OpsAddr, "listen address of the operator endpoints /metrics, /healthz, /readyz; empty: none (KASIR_OPS_ADDR)")
 	fs.StringVar(&c.NotifyAllow, "notify-allow", c.NotifyAllow, "CIDRs notifications may go to although loopback, private, link-local, ..., e.g. 127.0.0.1/32,10.0.0.0/8 (KASIR_NOTIFY_ALLOW)")
 	fs.StringVar(&c.RateLimit, "rate-limit", c.RateLimit, "calls per app (dialect A) and per merchant (dialect B): N/s, N/m or N/h; 0: no limit (KASIR_RATE_LIMIT)")
+	fs.IntVar(&c.OutboxWorkers, "outbox-workers", c.OutboxWorkers, "most outbox deliveries (notifications and channel submissions) in flight at once (KASIR_OUTBOX_WORKERS)")
 	fs.BoolVar(&c.Pprof, "pprof", c.Pprof, "serve Go's profiles (/debug/pprof/) on the ops listener (KASIR_PPROF)")
 	fs.IntVar(&c.PayoutBatch, "payout-batch", c.PayoutBatch, "most payouts booked in one database transaction when requests arrive together; 1 books each alone (KASIR_PAYOUT_BATCH)")
 	fs.IntVar(&c.PayoutParallel, "payout-batch-parallel", c.PayoutParallel, "most payout batches booked at once; 0: 1 on SQLite, 4 on PostgreSQL (KASIR_PAYOUT_BATCH_PARALLEL)")

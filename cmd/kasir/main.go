@@ -151,6 +151,7 @@ func init() {
 		"channel routes":         cmdChannelRoutes,
 		"channel route":          cmdChannelRoute,
 		"channel connector add":  cmdChannelConnectorAdd,
+		"bench":                  cmdBench,
 	}
 }
 

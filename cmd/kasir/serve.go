@@ -122,7 +122,8 @@ func StartServer(ctx context.Context, cfg Config, log *slog.Logger) (*Server, er
 		gateway.TopicNotify: notify.NewWebhook(s.platform, notify.WebhookOptions{Keys: s.gw, Policy: policy}),
 		gateway.TopicSubmit: notify.HandlerFunc(s.submit),
 		gateway.TopicRefund: notify.HandlerFunc(s.submitRefund),
-	}, notify.Options{Schedule: schedule, Lease: cfg.NotifyLease, Logger: log, Observer: s.metrics})
+	}, notify.Options{Schedule: schedule, Lease: cfg.NotifyLease, Logger: log, Observer: s.metrics,
+		Workers: cfg.OutboxWorkers, Batch: max(32, 2*cfg.OutboxWorkers)})
 	s.disp = disp
 
 	rep, err := reports.New(ctx, s.store, s.store, reports.Options{PublicURL: publicURL, Logger: log})
