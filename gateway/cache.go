@@ -16,6 +16,7 @@ type ttlCache[V any] struct {
 	ttl time.Duration // <= 0: nothing is remembered
 	mu  sync.RWMutex
 	m   map[string]cached[V]
+	gen uint64 // raised by forget and clear: a value read before may not be put back
 }
 
 type cached[V any] struct {
@@ -40,12 +41,23 @@ func (c *ttlCache[V]) get(key string) (V, bool) {
 	return e.v, true
 }
 
-func (c *ttlCache[V]) put(key string, v V) {
+// generation is to be read before the store is: put stores a value only if
+// no forget or clear came in between.
+func (c *ttlCache[V]) generation() uint64 {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.gen
+}
+
+func (c *ttlCache[V]) put(key string, v V, gen uint64) {
 	if c.ttl <= 0 {
 		return
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if gen != c.gen {
+		return // changed since v was read
+	}
 	if c.m == nil || len(c.m) >= maxCached {
 		c.m = map[string]cached[V]{}
 	}
@@ -55,12 +67,14 @@ func (c *ttlCache[V]) put(key string, v V) {
 func (c *ttlCache[V]) forget(key string) {
 	c.mu.Lock()
 	delete(c.m, key)
+	c.gen++
 	c.mu.Unlock()
 }
 
 func (c *ttlCache[V]) clear() {
 	c.mu.Lock()
 	c.m = nil
+	c.gen++
 	c.mu.Unlock()
 }
 
@@ -70,10 +84,11 @@ func (g *Gateway) findFee(ctx context.Context, merchantID, channel string) (Fee,
 	if f, ok := g.fees.get(key); ok {
 		return f, nil
 	}
+	gen := g.fees.generation()
 	f, err := g.store.FindFee(ctx, merchantID, channel)
 	if err != nil {
 		return Fee{}, err
 	}
-	g.fees.put(key, f)
+	g.fees.put(key, f, gen)
 	return f, nil
 }

@@ -69,6 +69,7 @@ func (g *Gateway) App(ctx context.Context, appID string) (App, error) {
 	if app, ok := g.apps.get(appID); ok {
 		return app, nil
 	}
+	gen := g.apps.generation()
 	app, err := g.store.GetApp(ctx, appID)
 	if errors.Is(err, ErrNotFound) {
 		return App{}, Errorf(KindNotFound, "appId", "unknown appId")
@@ -86,7 +87,7 @@ func (g *Gateway) App(ctx context.Context, appID string) (App, error) {
 	if m.Disabled {
 		return App{}, Errorf(KindMerchantUnavailable, "appId", "this merchant is disabled")
 	}
-	g.apps.put(app.AppID, app)
+	g.apps.put(app.AppID, app, gen)
 	return app, nil
 }
 
@@ -105,8 +106,7 @@ func (g *Gateway) UpdateApp(ctx context.Context, app App) error {
 	if err := checkAllowlist(app.IPAllowlist); err != nil {
 		return err
 	}
-	defer g.apps.forget(app.AppID) // after the commit too: a racing App may have put the old one back
-	g.apps.forget(app.AppID)
+	defer g.apps.forget(app.AppID) // after the commit too: no App that read before it may put its value back
 	err := g.store.InTx(ctx, func(tx Tx) error { return tx.UpdateApp(ctx, app) })
 	if errors.Is(err, ErrNotFound) {
 		return Errorf(KindNotFound, "appId", "unknown appId")
@@ -128,8 +128,7 @@ func (g *Gateway) SetFee(ctx context.Context, f Fee) error {
 	if _, err := g.store.GetMerchant(ctx, f.MerchantID); errors.Is(err, ErrNotFound) {
 		return Errorf(KindNotFound, "merchantId", "unknown merchant %q", f.MerchantID)
 	}
-	defer g.fees.clear() // after the commit too: a racing fee lookup may have put the old one back
-	g.fees.clear()
+	defer g.fees.clear() // after the commit: no lookup that read before it may put its value back
 	if err := g.store.InTx(ctx, func(tx Tx) error { return tx.SetFee(ctx, f) }); err != nil {
 		return g.storeErr("set fee", err)
 	}

@@ -59,6 +59,13 @@ func (g *Gateway) CreatePayout(ctx context.Context, app App, req PayoutRequest) 
 		if !j.alone {
 			return j.p, j.err
 		}
+		if j.failed {
+			// A failed commit may still have committed (the answer was
+			// lost): then the payout is there, and it is this request's.
+			if p, err := g.store.GetPayoutByID(ctx, j.p.TransactionID); err == nil {
+				return p, nil
+			}
+		}
 	}
 	// Alone: a transaction id can collide only if two live processes hold
 	// one node id (see IDs); a fresh id then makes the order anyway.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/kasir-gateway/kasir/ledger"
@@ -34,11 +35,22 @@ type payoutJob struct {
 	ch  PayoutChannel
 	fee Fee
 
-	p     Payout
-	err   error
-	alone bool // not decided by the batch: make it alone
-	done  chan struct{}
+	p      Payout
+	err    error
+	alone  bool         // not decided by the batch: make it alone
+	failed bool         // ... because its batch's transaction failed
+	state  atomic.Int32 // jobQueued, then jobTaken by a loop or jobAbandoned by its caller
+	done   chan struct{}
 }
+
+// A job's states: a caller whose context ends while its job is still queued
+// abandons it (nothing was booked); once a loop has taken it, the caller
+// waits for the batch's answer.
+const (
+	jobQueued int32 = iota
+	jobTaken
+	jobAbandoned
+)
 
 // payoutBatcher queues jobs and runs up to parallel booking loops.
 type payoutBatcher struct {
@@ -55,7 +67,8 @@ type payoutBatcher struct {
 // any caller's context: one caller hanging up must not fail the others.
 const batchTimeout = 30 * time.Second
 
-// do queues j and returns when a batch has decided it.
+// do queues j and returns when a batch has decided it, or with the
+// context's error if j.ctx ends while j is still queued.
 func (b *payoutBatcher) do(j *payoutJob) {
 	j.done = make(chan struct{})
 	b.mu.Lock()
@@ -65,7 +78,15 @@ func (b *payoutBatcher) do(j *payoutJob) {
 		go b.loop()
 	}
 	b.mu.Unlock()
-	<-j.done
+	select {
+	case <-j.done:
+	case <-j.ctx.Done():
+		if j.state.CompareAndSwap(jobQueued, jobAbandoned) {
+			j.err = callerGone()
+			return
+		}
+		<-j.done // taken: the batch's answer is the payout's fate
+	}
 }
 
 // loop books batches until the queue is empty, then ends.
@@ -79,11 +100,18 @@ func (b *payoutBatcher) loop() {
 			b.mu.Unlock()
 			return
 		}
-		jobs := make([]*payoutJob, n)
-		copy(jobs, b.queue)
+		jobs := make([]*payoutJob, 0, n)
+		for _, j := range b.queue[:n] {
+			if j.state.CompareAndSwap(jobQueued, jobTaken) {
+				jobs = append(jobs, j)
+			}
+		}
 		clear(b.queue[:n])
 		b.queue = b.queue[n:]
 		b.mu.Unlock()
+		if len(jobs) == 0 {
+			continue
+		}
 
 		b.g.bookPayouts(jobs)
 		for _, j := range jobs {
@@ -100,7 +128,7 @@ func (g *Gateway) bookPayouts(jobs []*payoutJob) {
 	live := make([]*payoutJob, 0, len(jobs))
 	for _, j := range jobs {
 		if err := j.ctx.Err(); err != nil {
-			j.err = err // the caller has gone: nothing was booked
+			j.err = callerGone()
 			continue
 		}
 		id, err := g.newID(ctx, "D")
@@ -174,7 +202,7 @@ func (g *Gateway) bookPayouts(jobs []*payoutJob) {
 			if errors.Is(err, ErrUnavailable) {
 				j.err = g.storeErr("create payout", err)
 			} else {
-				j.alone = true
+				j.alone, j.failed = true, true
 			}
 		}
 		if !errors.Is(err, ErrUnavailable) {
@@ -194,4 +222,10 @@ func (g *Gateway) bookPayouts(jobs []*payoutJob) {
 	if len(kept) > 0 {
 		g.queued()
 	}
+}
+
+// callerGone is the answer to a caller whose context ended before its payout
+// was booked: nothing was written, and it may be sent again.
+func callerGone() error {
+	return &Error{Kind: KindUnavailable, Message: "the request ended before the payout was booked; nothing was stored"}
 }
