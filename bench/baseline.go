@@ -110,6 +110,7 @@ type BaselineResult struct {
 	DurationS    float64          `json:"duration_s"`
 	RatePerS     float64          `json:"rate_per_s"`
 	Ratio        float64          `json:"ratio"` // the gateway's rate / the baseline's
+	Conns        int              `json:"conns"` // the pool's size (1 on SQLite)
 }
 
 // baselinePayout is one transaction's values.
@@ -129,13 +130,14 @@ type baselineRunner interface {
 	close()
 }
 
-// runBaseline runs the transaction from clients goroutines, worker i paying
-// out of ms[i mod len(ms)], for count transactions (if > 0) or duration.
-func runBaseline(ctx context.Context, db string, clients int, ms []*merchant, duration time.Duration, count int) (*BaselineResult, error) {
+// runBaseline runs the transaction from clients goroutines over a pool of
+// conns connections (one on SQLite), worker i paying out of ms[i mod
+// len(ms)], for count transactions (if > 0) or duration.
+func runBaseline(ctx context.Context, db string, clients, conns int, ms []*merchant, duration time.Duration, count int) (*BaselineResult, error) {
 	var r baselineRunner
 	var err error
 	if isPostgres(db) {
-		r, err = newPGBaseline(ctx, db, clients)
+		r, err = newPGBaseline(ctx, db, conns)
 	} else {
 		r, err = newLiteBaseline(ctx, db)
 	}
@@ -183,7 +185,10 @@ func runBaseline(ctx context.Context, db string, clients int, ms []*merchant, du
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
-	res := &BaselineResult{Transactions: done.Load(), DurationS: elapsed.Seconds(), RatePerS: float64(done.Load()) / elapsed.Seconds()}
+	if !isPostgres(db) {
+		conns = 1
+	}
+	res := &BaselineResult{Conns: conns, Transactions: done.Load(), DurationS: elapsed.Seconds(), RatePerS: float64(done.Load()) / elapsed.Seconds()}
 	if len(errs) > 0 {
 		res.Errors = errs
 	}

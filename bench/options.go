@@ -51,6 +51,10 @@ type Options struct {
 	PresignCount int           // requests signed ahead when running for Duration
 	NotifyCount  int           // K of the notify scenario when Count is 0
 	Warmup       time.Duration // load before the measured part, not counted
+	// BaselineConns is the baseline's PostgreSQL pool size; 0: Clients.
+	// Its Clients goroutines share the pool, as the gateway's requests
+	// share its --db-max-conns.
+	BaselineConns int
 
 	// DB is the database the gateway runs on: a PostgreSQL URL or a SQLite
 	// file. The baseline and the commit rate run on it.
@@ -119,6 +123,9 @@ func (o *Options) validate() error {
 		return fmt.Errorf("bench: --target needs --ops, the gateway's ops listener")
 	case o.DB == "":
 		return fmt.Errorf("bench: --db is required")
+	}
+	if o.BaselineConns < 1 {
+		o.BaselineConns = o.Clients
 	}
 	if o.NotifyCount < 1 {
 		o.NotifyCount = 2000

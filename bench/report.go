@@ -134,8 +134,8 @@ func (r *Report) WriteTable(w io.Writer) error {
 			fmt.Fprintf(w, "  %s\n", s.Description)
 		}
 		if b := s.Baseline; b != nil {
-			fmt.Fprintf(w, "  baseline: the create-payout transaction's SQL alone, %d clients: %d transactions in %.2f s = %.0f/s",
-				s.Clients, b.Transactions, b.DurationS, b.RatePerS)
+			fmt.Fprintf(w, "  baseline: the create-payout transaction's SQL alone, %d clients on %d connections: %d transactions in %.2f s = %.0f/s",
+				s.Clients, b.Conns, b.Transactions, b.DurationS, b.RatePerS)
 			if len(b.Errors) > 0 {
 				fmt.Fprintf(w, ", errors %s", formatErrors(b.Errors))
 			}

@@ -357,7 +357,7 @@ func (b *bench) scenario(ctx context.Context, name string) (*ScenarioReport, err
 			ms = []*merchant{b.fleet.hot}
 		}
 		d := res.elapsed
-		if s.Baseline, err = runBaseline(ctx, o.DB, o.Clients, ms, d, count); err != nil {
+		if s.Baseline, err = runBaseline(ctx, o.DB, o.Clients, o.BaselineConns, ms, d, count); err != nil {
 			return s, err
 		}
 		if s.Baseline.RatePerS > 0 {

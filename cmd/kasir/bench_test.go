@@ -67,7 +67,8 @@ func TestBench(t *testing.T) {
 					t.Errorf("%s: the warm-up acknowledged nothing", s.Name)
 				}
 				wantBaseline := s.Name == bench.ScenarioPayouts || s.Name == bench.ScenarioHot
-				if b := s.Baseline; wantBaseline && (b == nil || b.Transactions != count || len(b.Errors) != 0 || b.RatePerS <= 0 || b.Ratio <= 0) {
+				wantConns := map[string]int{"sqlite": 1, "postgres": 4}[engine]
+				if b := s.Baseline; wantBaseline && (b == nil || b.Transactions != count || len(b.Errors) != 0 || b.RatePerS <= 0 || b.Ratio <= 0 || b.Conns != wantConns) {
 					t.Errorf("%s: baseline %+v, want %d transactions", s.Name, b, count)
 				} else if !wantBaseline && b != nil {
 					t.Errorf("%s: a baseline %+v", s.Name, b)

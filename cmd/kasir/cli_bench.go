@@ -30,6 +30,7 @@ func cmdBench(e *cmdEnv) func(context.Context) error {
 	presignCount := e.fs.Int("presign-count", 30000, "requests signed ahead per scenario with --presign and --duration; the scenario stops when they run out")
 	notifyCount := e.fs.Int("notify-count", 2000, "K, the notifications of the notify scenario, unless --count")
 	warmup := e.fs.Duration("warmup", time.Second, "load before each scenario's measured part, not counted")
+	baselineConns := e.fs.Int("baseline-conns", 0, "the baseline's PostgreSQL connections, shared by its --clients goroutines (default --clients; the gateway's pool is --db-max-conns, 16)")
 	asJSON := e.fs.Bool("json", false, "print the report as one JSON object on stdout (the table goes to stderr)")
 	keep := e.fs.Bool("keep", false, "keep the bench database (schema or SQLite file) and the gateway logs")
 	serveArgs := e.fs.String("serve-args", "", "extra flags for the spawned serve, space-separated, e.g. '--db-max-conns 32'")
@@ -42,7 +43,7 @@ func cmdBench(e *cmdEnv) func(context.Context) error {
 		}
 		opts := bench.Options{
 			Scenarios: scenarios, Clients: *clients, Merchants: *merchants, Duration: *duration, Count: *count,
-			Presign: *presign, PresignCount: *presignCount, NotifyCount: *notifyCount, Warmup: *warmup,
+			Presign: *presign, PresignCount: *presignCount, NotifyCount: *notifyCount, Warmup: *warmup, BaselineConns: *baselineConns,
 			ServeArgs: strings.Fields(*serveArgs), Target: strings.TrimRight(*target, "/"), Ops: strings.TrimRight(*ops, "/"),
 			Progress: e.stderr,
 		}
