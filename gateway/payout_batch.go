@@ -153,10 +153,12 @@ func (g *Gateway) bookPayouts(jobs []*payoutJob) {
 		if err != nil {
 			return err
 		}
+		held := make([]heldPayout, len(live))
 		var entries []ledger.Entry
 		for i, j := range live {
 			if stored[i] {
-				entries = append(entries, payoutHold(j.p, now).entry)
+				held[i] = payoutHold(j.p, now)
+				entries = append(entries, held[i].entry)
 			} else {
 				unstored = append(unstored, j)
 			}
@@ -173,7 +175,7 @@ func (g *Gateway) bookPayouts(jobs []*payoutJob) {
 			if !stored[i] {
 				continue
 			}
-			h := payoutHold(j.p, now)
+			h := held[i]
 			if !ledger.Fits(balances, h.entry) {
 				short = append(short, j)
 				drop = append(drop, j.p.TransactionID)

@@ -22,16 +22,7 @@ import (
 func (t *tx) InsertPayouts(ctx context.Context, ps []gateway.Payout) ([]bool, error) {
 	b := &pgx.Batch{}
 	for _, p := range ps {
-		b.Queue(`
-			INSERT INTO payouts (`+payoutColumns+`)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19,
-				$20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32)
-			ON CONFLICT DO NOTHING`,
-			p.TransactionID, p.AppID, p.MerchantID, p.MchOrderID, nullString(p.IdempotencyID), p.CountryCode,
-			p.Currency, p.Amount, p.Fee, p.PayMethod, p.TransferCode, p.AccountNo, p.AccountName,
-			p.AccountType, p.Mobile, p.NotifyURL, p.Remark, string(p.Status), p.FailedCode, p.FailedMessage,
-			string(p.ChannelState), p.ChannelRef, p.CreatedAt, p.UpdatedAt, nullTime(p.FinishedAt), nullTime(p.SubmittedAt),
-			p.CCIAccountNo, p.IDType, p.IDCard, p.Email, p.Dialect, p.Connector)
+		b.Queue(insertPayout+` ON CONFLICT DO NOTHING`, payoutArgs(p)...)
 	}
 	stored := make([]bool, len(ps))
 	err := t.runBatch(ctx, "insert payouts", b, func(i int, br pgx.BatchResults) error {
@@ -149,12 +140,7 @@ func (t *tx) InsertOutboxBatch(ctx context.Context, ms []gateway.OutboxMessage) 
 		if m.Status == "" {
 			m.Status = gateway.OutboxPending
 		}
-		b.Queue(`
-			INSERT INTO outbox (topic, app_id, transaction_id, event, url, payload, status, attempts,
-				next_attempt_at, created_at, delivered_at, last_error)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
-			m.Topic, m.AppID, m.TransactionID, m.Event, m.URL, m.Payload, string(m.Status), m.Attempts,
-			m.NextAttemptAt, m.CreatedAt, nullTime(m.DeliveredAt), m.LastError)
+		b.Queue(insertOutbox, outboxArgs(m)...)
 	}
 	return t.runBatch(ctx, "insert outbox", b, func(_ int, br pgx.BatchResults) error {
 		_, err := br.Exec()

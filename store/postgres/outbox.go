@@ -31,13 +31,19 @@ func (t *tx) InsertOutbox(ctx context.Context, m gateway.OutboxMessage) error {
 	if m.Status == "" {
 		m.Status = gateway.OutboxPending
 	}
-	_, err := t.db.Exec(ctx, `
-		INSERT INTO outbox (topic, app_id, transaction_id, event, url, payload, status, attempts,
-			next_attempt_at, created_at, delivered_at, last_error)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
-		m.Topic, m.AppID, m.TransactionID, m.Event, m.URL, m.Payload, string(m.Status), m.Attempts,
-		m.NextAttemptAt, m.CreatedAt, nullTime(m.DeliveredAt), m.LastError)
+	_, err := t.db.Exec(ctx, insertOutbox, outboxArgs(m)...)
 	return translate("insert outbox", err)
+}
+
+const insertOutbox = `
+	INSERT INTO outbox (topic, app_id, transaction_id, event, url, payload, status, attempts,
+		next_attempt_at, created_at, delivered_at, last_error)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`
+
+// outboxArgs are m's values in insertOutbox's order.
+func outboxArgs(m gateway.OutboxMessage) []any {
+	return []any{m.Topic, m.AppID, m.TransactionID, m.Event, m.URL, m.Payload, string(m.Status), m.Attempts,
+		m.NextAttemptAt, m.CreatedAt, nullTime(m.DeliveredAt), m.LastError}
 }
 
 // ClaimOutbox leases up to limit due messages to owner. FOR UPDATE SKIP

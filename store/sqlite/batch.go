@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"strings"
-	"time"
 
 	"github.com/kasir-gateway/kasir/gateway"
 	"github.com/kasir-gateway/kasir/ledger"
@@ -18,16 +17,7 @@ import (
 func (t *tx) InsertPayouts(ctx context.Context, ps []gateway.Payout) ([]bool, error) {
 	stored := make([]bool, len(ps))
 	for i, p := range ps {
-		n, err := t.exec(ctx, "insert payouts", `
-			INSERT INTO payouts (`+payoutColumns+`)
-			VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19,
-				?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32)
-			ON CONFLICT DO NOTHING`,
-			p.TransactionID, p.AppID, p.MerchantID, p.MchOrderID, nullString(p.IdempotencyID), p.CountryCode,
-			p.Currency, p.Amount, p.Fee, p.PayMethod, p.TransferCode, p.AccountNo, p.AccountName,
-			p.AccountType, p.Mobile, p.NotifyURL, p.Remark, string(p.Status), p.FailedCode, p.FailedMessage,
-			string(p.ChannelState), p.ChannelRef, ms(p.CreatedAt), ms(p.UpdatedAt), nullMS(p.FinishedAt), nullMS(p.SubmittedAt),
-			p.CCIAccountNo, p.IDType, p.IDCard, p.Email, p.Dialect, p.Connector)
+		n, err := t.exec(ctx, "insert payouts", insertPayout+` ON CONFLICT DO NOTHING`, payoutArgs(p)...)
 		if err != nil {
 			return nil, err
 		}
@@ -108,13 +98,9 @@ func (t *tx) PostEntries(ctx context.Context, es []ledger.Entry) error {
 }
 
 func (t *tx) InsertHolds(ctx context.Context, hs []ledger.Hold) error {
-	now := ms(time.Now())
 	for _, h := range hs {
-		if _, err := t.db.ExecContext(ctx, `
-			INSERT INTO holds (id, merchant_id, currency, amount, status, created_at, updated_at)
-			VALUES (?1, ?2, ?3, ?4, 'PENDING', ?5, ?5)`,
-			h.ID, h.MerchantID, h.Currency, h.Amount, now); err != nil {
-			return translate("insert holds", err)
+		if err := t.InsertHold(ctx, h); err != nil {
+			return err
 		}
 	}
 	return nil

@@ -38,16 +38,22 @@ func scanPayout(row scanner) (gateway.Payout, error) {
 // InsertPayout stores p; a *gateway.DuplicateError with Key "mch_order_id",
 // "idempotency_id" or "transaction_id" when one of them is taken.
 func (t *tx) InsertPayout(ctx context.Context, p gateway.Payout) error {
-	_, err := t.db.ExecContext(ctx, `
-		INSERT INTO payouts (`+payoutColumns+`)
-		VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19,
-			?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32)`,
-		p.TransactionID, p.AppID, p.MerchantID, p.MchOrderID, nullString(p.IdempotencyID), p.CountryCode,
+	_, err := t.db.ExecContext(ctx, insertPayout, payoutArgs(p)...)
+	return translate("insert payout", err)
+}
+
+const insertPayout = `
+	INSERT INTO payouts (` + payoutColumns + `)
+	VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19,
+		?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32)`
+
+// payoutArgs are p's values in payoutColumns order.
+func payoutArgs(p gateway.Payout) []any {
+	return []any{p.TransactionID, p.AppID, p.MerchantID, p.MchOrderID, nullString(p.IdempotencyID), p.CountryCode,
 		p.Currency, p.Amount, p.Fee, p.PayMethod, p.TransferCode, p.AccountNo, p.AccountName,
 		p.AccountType, p.Mobile, p.NotifyURL, p.Remark, string(p.Status), p.FailedCode, p.FailedMessage,
 		string(p.ChannelState), p.ChannelRef, ms(p.CreatedAt), ms(p.UpdatedAt), nullMS(p.FinishedAt), nullMS(p.SubmittedAt),
-		p.CCIAccountNo, p.IDType, p.IDCard, p.Email, p.Dialect, p.Connector)
-	return translate("insert payout", err)
+		p.CCIAccountNo, p.IDType, p.IDCard, p.Email, p.Dialect, p.Connector}
 }
 
 // FinishPayout makes a PENDING payout final and its channel state DONE. It
