@@ -170,6 +170,28 @@ type DeliveryAttempt struct {
 	OK         bool
 }
 
+// FinishedAttempt is an attempt as the dispatcher records it, with the
+// time of the next one: zero when there is none.
+type FinishedAttempt struct {
+	DeliveryAttempt
+	Next time.Time
+}
+
+// Outcome is what the attempt makes of its message: DELIVERED when it
+// succeeded (delivered is its time), PENDING again due at next when a retry
+// follows, DEAD otherwise; lastError is the failure's response. The pointers
+// the outcome does not set are nil, for the stores to keep the old values.
+func (f FinishedAttempt) Outcome() (status OutboxStatus, next, delivered *time.Time, lastError *string) {
+	switch {
+	case f.OK:
+		return OutboxDelivered, nil, &f.At, nil
+	case f.Next.IsZero():
+		return OutboxDead, nil, nil, &f.Response
+	default:
+		return OutboxPending, &f.Next, nil, &f.Response
+	}
+}
+
 // Event is what a merchant is told about an order, independent of dialect.
 // The notify package encodes it for the merchant's dialect when it delivers.
 type Event struct {

@@ -79,6 +79,26 @@ type Dispatcher struct {
 
 	mu        sync.Mutex
 	unhandled map[string]bool // topics without a handler, already logged
+
+	rec recorder
+}
+
+// recorder gathers the attempts of deliveries that end together, for one
+// transaction per group: the first to end writes its attempt at once, and
+// those that end meanwhile queue for the next group, which it writes too
+// before it returns.
+type recorder struct {
+	mu      sync.Mutex
+	queue   []*pendingAttempt
+	writing bool
+}
+
+// pendingAttempt is an attempt waiting to be recorded; err is set before
+// done is closed.
+type pendingAttempt struct {
+	f    gateway.FinishedAttempt
+	err  error
+	done chan struct{}
 }
 
 // NewDispatcher returns a dispatcher over store that delivers each topic with
@@ -296,7 +316,60 @@ func (d *Dispatcher) deliver(ctx context.Context, h Handler, m gateway.OutboxMes
 	default:
 		log.Info("notify: delivery failed; will retry", "httpStatus", a.HTTPStatus, "response", a.Response, "next", next)
 	}
-	d.finish(ctx, log, a, next, leaseEnd)
+	d.record(ctx, log, gateway.FinishedAttempt{DeliveryAttempt: a, Next: next}, leaseEnd)
+}
+
+// record records the attempt with those of the deliveries that end at the
+// same time, in one transaction. If that transaction fails, each attempt
+// is recorded alone, with retries (finish).
+func (d *Dispatcher) record(ctx context.Context, log *slog.Logger, f gateway.FinishedAttempt, leaseEnd time.Time) {
+	p := &pendingAttempt{f: f, done: make(chan struct{})}
+	d.rec.mu.Lock()
+	d.rec.queue = append(d.rec.queue, p)
+	lead := !d.rec.writing
+	d.rec.writing = true
+	d.rec.mu.Unlock()
+	if lead {
+		d.writeGroups(ctx)
+	}
+	<-p.done
+	switch {
+	case p.err == nil:
+	case errors.Is(p.err, gateway.ErrNotFound):
+		log.Warn("notify: lease lost before the attempt was recorded; the message may be delivered again")
+	default:
+		log.Warn("notify: recording a group of attempts failed; recording this one alone", "err", p.err)
+		d.finish(ctx, log, f.DeliveryAttempt, f.Next, leaseEnd)
+	}
+}
+
+// writeGroups writes the queued attempts, a group per transaction, until
+// the queue is empty. The queue holds at most one attempt per worker.
+func (d *Dispatcher) writeGroups(ctx context.Context) {
+	for {
+		d.rec.mu.Lock()
+		group := d.rec.queue
+		d.rec.queue = nil
+		if len(group) == 0 {
+			d.rec.writing = false
+			d.rec.mu.Unlock()
+			return
+		}
+		d.rec.mu.Unlock()
+		done := make([]gateway.FinishedAttempt, len(group))
+		for i, p := range group {
+			done[i] = p.f
+		}
+		fctx, cancel := context.WithTimeout(ctx, d.timeout)
+		errs, err := d.store.FinishAttempts(fctx, d.owner, done)
+		cancel()
+		for i, p := range group {
+			if p.err = err; err == nil {
+				p.err = errs[i]
+			}
+			close(p.done)
+		}
+	}
 }
 
 // handle calls the handler, turning a panic into a failed attempt.

@@ -420,3 +420,78 @@ func TestNewDispatcherDefaults(t *testing.T) {
 			e.batch, cap(e.slots), e.lease, e.poll, e.timeout, e.schedule)
 	}
 }
+
+// Deliveries that end while a group of attempts is being written are
+// recorded together in the next transaction, not one by one.
+func TestDispatcherRecordsAttemptsInGroups(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		b := setupMem(t, func(context.Context, gateway.OutboxMessage) gateway.DeliveryAttempt {
+			time.Sleep(time.Second) // all eight end at the same instant
+			return ok(200)
+		}, Options{Workers: 8, Batch: 8, Poll: time.Hour})
+		release := make(chan struct{})
+		first := true
+		b.store.finishErr = func() error {
+			if first { // hold the first group's transaction until the others have queued
+				first = false
+				<-release
+			}
+			return nil
+		}
+		var ids []int64
+		for i := range 8 {
+			ids = append(ids, b.insert(fmt.Sprintf("D%d", i)))
+		}
+		b.run(t)
+		time.Sleep(2 * time.Second)
+		synctest.Wait() // one delivery writes its attempt; seven wait for it
+		close(release)
+		synctest.Wait()
+		for _, id := range ids {
+			if m, as := b.store.get(id); m.Status != gateway.OutboxDelivered || len(as) != 1 {
+				t.Errorf("message %d is %s with %d attempts, want DELIVERED with 1", id, m.Status, len(as))
+			}
+		}
+		b.store.mu.Lock()
+		calls := fmt.Sprint(b.store.finishCalls)
+		b.store.mu.Unlock()
+		if calls != "[1 7]" {
+			t.Errorf("FinishAttempts calls of sizes %s, want [1 7]: the first attempt alone, then the seven that ended meanwhile", calls)
+		}
+	})
+}
+
+// When a group's transaction fails, each of its attempts is recorded alone.
+func TestDispatcherGroupFailureFallsBack(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		b := setupMem(t, func(context.Context, gateway.OutboxMessage) gateway.DeliveryAttempt {
+			time.Sleep(time.Second)
+			return ok(200)
+		}, Options{Workers: 4, Batch: 4, Poll: time.Hour})
+		failed := false
+		b.store.finishErr = func() error {
+			if !failed {
+				failed = true
+				return errors.New("serialization failure")
+			}
+			return nil
+		}
+		var ids []int64
+		for i := range 4 {
+			ids = append(ids, b.insert(fmt.Sprintf("D%d", i)))
+		}
+		b.run(t)
+		time.Sleep(time.Minute)
+		synctest.Wait()
+		for _, id := range ids {
+			if m, as := b.store.get(id); m.Status != gateway.OutboxDelivered || len(as) != 1 {
+				t.Errorf("message %d is %s with %d attempts, want DELIVERED with 1", id, m.Status, len(as))
+			}
+		}
+		if n := b.logs.count("recording a group of attempts failed"); n == 0 {
+			t.Errorf("the failed group was not logged; log:\n%s", b.logs.b.String())
+		}
+	})
+}

@@ -21,6 +21,7 @@ type memStore struct {
 
 	claimErr  func() error // called under mu on each claim; nil: no error
 	finishErr func() error // called under mu on each finish
+	finishCalls []int      // the size of each FinishAttempts call
 }
 
 type memMsg struct {
@@ -76,13 +77,32 @@ func (s *memStore) ClaimOutbox(ctx context.Context, owner string, now, leaseUnti
 }
 
 func (s *memStore) FinishAttempt(ctx context.Context, owner string, a gateway.DeliveryAttempt, next time.Time) error {
+	errs, err := s.FinishAttempts(ctx, owner, []gateway.FinishedAttempt{{DeliveryAttempt: a, Next: next}})
+	if err != nil {
+		return err
+	}
+	return errs[0]
+}
+
+// FinishAttempts is all or nothing like the real stores: finishErr fails
+// the whole group.
+func (s *memStore) FinishAttempts(ctx context.Context, owner string, done []gateway.FinishedAttempt) ([]error, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.finishCalls = append(s.finishCalls, len(done))
 	if s.finishErr != nil {
 		if err := s.finishErr(); err != nil {
-			return err
+			return nil, err
 		}
 	}
+	errs := make([]error, len(done))
+	for i, f := range done {
+		errs[i] = s.finishLocked(owner, f.DeliveryAttempt, f.Next)
+	}
+	return errs, nil
+}
+
+func (s *memStore) finishLocked(owner string, a gateway.DeliveryAttempt, next time.Time) error {
 	m, ok := s.msgs[a.MessageID]
 	if !ok || m.owner != owner || m.Status != gateway.OutboxPending {
 		return gateway.ErrNotFound

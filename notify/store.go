@@ -21,6 +21,11 @@ type Store interface {
 	// the attempt failed. Attempts is incremented. It returns gateway.ErrNotFound
 	// when the owner no longer holds the lease (nothing is written then).
 	FinishAttempt(ctx context.Context, owner string, a gateway.DeliveryAttempt, next time.Time) error
+	// FinishAttempts records several attempts in one transaction, each as
+	// FinishAttempt does. errs[i] wraps gateway.ErrNotFound when the owner
+	// no longer holds done[i]'s lease (nothing is written for it); a non-nil
+	// err means the transaction failed and nothing was written.
+	FinishAttempts(ctx context.Context, owner string, done []gateway.FinishedAttempt) (errs []error, err error)
 	// ListOutbox returns the messages of a transaction, oldest first.
 	ListOutbox(ctx context.Context, transactionID string) ([]gateway.OutboxMessage, error)
 	// ListAttempts returns a message's attempts, oldest first.

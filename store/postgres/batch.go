@@ -151,11 +151,11 @@ func (t *tx) InsertOutboxBatch(ctx context.Context, ms []gateway.OutboxMessage) 
 // runBatch sends b and hands each queued statement's result to read, in
 // order; read takes exactly one result. It returns the first error,
 // translated.
-func (t *tx) runBatch(ctx context.Context, op string, b *pgx.Batch, read func(i int, br pgx.BatchResults) error) error {
+func (q queries) runBatch(ctx context.Context, op string, b *pgx.Batch, read func(i int, br pgx.BatchResults) error) error {
 	if b.Len() == 0 {
 		return nil
 	}
-	br := t.db.SendBatch(ctx, b)
+	br := q.db.SendBatch(ctx, b)
 	var first error
 	for i := 0; i < b.Len() && first == nil; i++ {
 		first = read(i, br)

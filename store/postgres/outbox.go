@@ -81,38 +81,52 @@ func (s *Store) ClaimOutbox(ctx context.Context, owner string, now, leaseUntil t
 // gateway.ErrNotFound, with nothing written, when owner holds no lease on
 // the message.
 func (s *Store) FinishAttempt(ctx context.Context, owner string, a gateway.DeliveryAttempt, next time.Time) error {
-	status := gateway.OutboxPending
-	var nextAt, deliveredAt *time.Time
-	var lastError *string
-	switch {
-	case a.OK:
-		status, deliveredAt = gateway.OutboxDelivered, &a.At
-	case next.IsZero():
-		status, lastError = gateway.OutboxDead, &a.Response
-	default:
-		nextAt, lastError = &next, &a.Response
+	errs, err := s.FinishAttempts(ctx, owner, []gateway.FinishedAttempt{{DeliveryAttempt: a, Next: next}})
+	if err != nil {
+		return err
 	}
-	return s.inTx(ctx, func(q queries) error {
-		tag, err := q.db.Exec(ctx, `
-			UPDATE outbox SET status = $3, attempts = attempts + 1,
-				next_attempt_at = coalesce($4, next_attempt_at),
-				delivered_at = coalesce($5, delivered_at),
-				last_error = coalesce($6, last_error),
-				lease_owner = '', lease_until = NULL
-			WHERE id = $1 AND lease_owner = $2 AND lease_owner <> ''`,
-			a.MessageID, owner, string(status), nextAt, deliveredAt, lastError)
-		if err != nil {
-			return translate("finish attempt", err)
-		}
-		if tag.RowsAffected() == 0 {
-			return fmt.Errorf("postgres: finish attempt on message %d by %q: %w", a.MessageID, owner, gateway.ErrNotFound)
-		}
-		_, err = q.db.Exec(ctx, `
-			INSERT INTO outbox_attempts (outbox_id, at, http_status, response, latency_us, ok)
-			VALUES ($1, $2, $3, $4, $5, $6)`,
-			a.MessageID, a.At, a.HTTPStatus, a.Response, a.Latency.Microseconds(), a.OK)
-		return translate("finish attempt", err)
+	return errs[0]
+}
+
+// finishAttempt releases the lease and records the attempt in one
+// statement; no row comes back when the owner holds no lease.
+const finishAttempt = `
+	WITH leased AS (
+		UPDATE outbox SET status = $3, attempts = attempts + 1,
+			next_attempt_at = coalesce($4, next_attempt_at),
+			delivered_at = coalesce($5, delivered_at),
+			last_error = coalesce($6, last_error),
+			lease_owner = '', lease_until = NULL
+		WHERE id = $1 AND lease_owner = $2 AND lease_owner <> ''
+		RETURNING id)
+	INSERT INTO outbox_attempts (outbox_id, at, http_status, response, latency_us, ok)
+	SELECT id, $7::timestamptz, $8::integer, $9::text, $10::bigint, $11::boolean FROM leased`
+
+// FinishAttempts records several attempts in one transaction and one round
+// trip, each as FinishAttempt does. errs[i] wraps gateway.ErrNotFound when
+// owner no longer held done[i]'s lease (nothing is written for it); err
+// means the transaction failed and nothing was written.
+func (s *Store) FinishAttempts(ctx context.Context, owner string, done []gateway.FinishedAttempt) (errs []error, err error) {
+	errs = make([]error, len(done))
+	b := &pgx.Batch{}
+	for _, f := range done {
+		status, next, delivered, lastError := f.Outcome()
+		b.Queue(finishAttempt, f.MessageID, owner, string(status), next, delivered, lastError,
+			f.At, f.HTTPStatus, f.Response, f.Latency.Microseconds(), f.OK)
+	}
+	err = s.inTx(ctx, func(q queries) error {
+		return q.runBatch(ctx, "finish attempt", b, func(i int, br pgx.BatchResults) error {
+			tag, err := br.Exec()
+			if err == nil && tag.RowsAffected() == 0 {
+				errs[i] = fmt.Errorf("postgres: finish attempt on message %d by %q: %w", done[i].MessageID, owner, gateway.ErrNotFound)
+			}
+			return err
+		})
 	})
+	if err != nil {
+		return nil, err
+	}
+	return errs, nil
 }
 
 // ListOutbox returns a transaction's messages, oldest first.

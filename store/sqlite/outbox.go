@@ -68,37 +68,58 @@ func (s *Store) ClaimOutbox(ctx context.Context, owner string, now, leaseUntil t
 // gateway.ErrNotFound, with nothing written, when owner holds no lease on
 // the message.
 func (s *Store) FinishAttempt(ctx context.Context, owner string, a gateway.DeliveryAttempt, next time.Time) error {
-	status := gateway.OutboxPending
-	var nextAt, deliveredAt, lastError any
-	switch {
-	case a.OK:
-		status, deliveredAt = gateway.OutboxDelivered, ms(a.At)
-	case next.IsZero():
-		status, lastError = gateway.OutboxDead, a.Response
-	default:
-		nextAt, lastError = ms(next), a.Response
+	errs, err := s.FinishAttempts(ctx, owner, []gateway.FinishedAttempt{{DeliveryAttempt: a, Next: next}})
+	if err != nil {
+		return err
 	}
-	return s.inTx(ctx, func(q queries) error {
-		n, err := q.exec(ctx, "finish attempt", `
-			UPDATE outbox SET status = ?3, attempts = attempts + 1,
-				next_attempt_at = coalesce(?4, next_attempt_at),
-				delivered_at = coalesce(?5, delivered_at),
-				last_error = coalesce(?6, last_error),
-				lease_owner = '', lease_until = NULL
-			WHERE id = ?1 AND lease_owner = ?2 AND lease_owner <> ''`,
-			a.MessageID, owner, string(status), nextAt, deliveredAt, lastError)
-		if err != nil {
-			return err
+	return errs[0]
+}
+
+// FinishAttempts records several attempts in one transaction, each as
+// FinishAttempt does. errs[i] wraps gateway.ErrNotFound when owner no
+// longer held done[i]'s lease (nothing is written for it); err means the
+// transaction failed and nothing was written.
+func (s *Store) FinishAttempts(ctx context.Context, owner string, done []gateway.FinishedAttempt) (errs []error, err error) {
+	errs = make([]error, len(done))
+	err = s.inTx(ctx, func(q queries) error {
+		for i, f := range done {
+			status, next, delivered, lastError := f.Outcome()
+			n, err := q.exec(ctx, "finish attempt", `
+				UPDATE outbox SET status = ?3, attempts = attempts + 1,
+					next_attempt_at = coalesce(?4, next_attempt_at),
+					delivered_at = coalesce(?5, delivered_at),
+					last_error = coalesce(?6, last_error),
+					lease_owner = '', lease_until = NULL
+				WHERE id = ?1 AND lease_owner = ?2 AND lease_owner <> ''`,
+				f.MessageID, owner, string(status), msPtr(next), msPtr(delivered), lastError)
+			if err != nil {
+				return err
+			}
+			if n == 0 {
+				errs[i] = fmt.Errorf("sqlite: finish attempt on message %d by %q: %w", f.MessageID, owner, gateway.ErrNotFound)
+				continue
+			}
+			if _, err = q.db.ExecContext(ctx, `
+				INSERT INTO outbox_attempts (outbox_id, at, http_status, response, latency_us, ok)
+				VALUES (?1, ?2, ?3, ?4, ?5, ?6)`,
+				f.MessageID, ms(f.At), f.HTTPStatus, f.Response, f.Latency.Microseconds(), boolInt(f.OK)); err != nil {
+				return translate("finish attempt", err)
+			}
 		}
-		if n == 0 {
-			return fmt.Errorf("sqlite: finish attempt on message %d by %q: %w", a.MessageID, owner, gateway.ErrNotFound)
-		}
-		_, err = q.db.ExecContext(ctx, `
-			INSERT INTO outbox_attempts (outbox_id, at, http_status, response, latency_us, ok)
-			VALUES (?1, ?2, ?3, ?4, ?5, ?6)`,
-			a.MessageID, ms(a.At), a.HTTPStatus, a.Response, a.Latency.Microseconds(), boolInt(a.OK))
-		return translate("finish attempt", err)
+		return nil
 	})
+	if err != nil {
+		return nil, err
+	}
+	return errs, nil
+}
+
+// msPtr is ms of *t, or NULL.
+func msPtr(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return ms(*t)
 }
 
 // ListOutbox returns a transaction's messages, oldest first.

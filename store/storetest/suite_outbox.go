@@ -188,6 +188,57 @@ var outboxTests = []test{
 		}
 		same(t, "attempts of the delivered message", as, []gateway.DeliveryAttempt{ok})
 	}},
+	{"FinishAttemptsGroup", func(t *testing.T, s Store) {
+		ctx := t.Context()
+		msgs := queue(t, s, notification("D1", t0), notification("D2", t0), notification("D3", t0),
+			notification("D4", t0.Add(time.Second)))
+		now := t0.Add(time.Second)
+		same(t, "w claims", claim(t, s, "w", t0, 10), []int64{msgs[0].ID, msgs[1].ID, msgs[2].ID})
+		same(t, "v claims", claim(t, s, "v", now, 10), []int64{msgs[3].ID})
+		at, next := now.Add(time.Second), now.Add(time.Hour)
+		done := []gateway.FinishedAttempt{
+			{DeliveryAttempt: gateway.DeliveryAttempt{MessageID: msgs[2].ID, At: at, Response: "dial tcp: refused"}},
+			{DeliveryAttempt: gateway.DeliveryAttempt{MessageID: msgs[3].ID, At: at, HTTPStatus: 200, Response: "SUCCESS", OK: true}},
+			{DeliveryAttempt: gateway.DeliveryAttempt{MessageID: msgs[0].ID, At: at, HTTPStatus: 200, Response: "SUCCESS",
+				Latency: time.Millisecond, OK: true}},
+			{DeliveryAttempt: gateway.DeliveryAttempt{MessageID: msgs[1].ID, At: at, HTTPStatus: 503, Response: "busy"}, Next: next},
+		}
+		errs, err := s.FinishAttempts(ctx, "w", done)
+		if err != nil || len(errs) != 4 {
+			t.Fatalf("FinishAttempts: %v, %v", errs, err)
+		}
+		for i, want := range []error{nil, gateway.ErrNotFound, nil, nil} {
+			if want == nil && errs[i] != nil {
+				t.Errorf("attempt %d: %v, want it recorded", i, errs[i])
+			}
+			if want != nil {
+				wantErr(t, "an attempt on v's message", errs[i], want)
+			}
+		}
+		want := msgs[0]
+		want.Status, want.Attempts, want.DeliveredAt = gateway.OutboxDelivered, 1, at
+		same(t, "delivered", listOutbox(t, s, "D1")[0], want)
+		want = msgs[1]
+		want.Attempts, want.NextAttemptAt, want.LastError = 1, next, "busy"
+		same(t, "retried", listOutbox(t, s, "D2")[0], want)
+		want = msgs[2]
+		want.Status, want.Attempts, want.LastError = gateway.OutboxDead, 1, "dial tcp: refused"
+		same(t, "dead", listOutbox(t, s, "D3")[0], want)
+		if got := listOutbox(t, s, "D4")[0]; got.Attempts != 0 || got.Status != gateway.OutboxPending {
+			t.Errorf("w's group changed v's message: %+v", got)
+		}
+		for i, n := range []int{1, 1, 1, 0} {
+			if as, err := s.ListAttempts(ctx, msgs[i].ID); err != nil || len(as) != n {
+				t.Errorf("attempts of message %d: %v, %v; want %d", i, as, err, n)
+			}
+		}
+		if as, _ := s.ListAttempts(ctx, msgs[0].ID); len(as) == 1 {
+			same(t, "the recorded attempt", as[0], done[2].DeliveryAttempt)
+		}
+		if errs, err := s.FinishAttempts(ctx, "w", nil); err != nil || len(errs) != 0 {
+			t.Errorf("an empty group: %v, %v", errs, err)
+		}
+	}},
 	{"ResendAndBacklog", func(t *testing.T, s Store) {
 		ctx := t.Context()
 		backlog := func() map[string]int64 {
