@@ -65,6 +65,13 @@ func TestParseScenarios(t *testing.T) {
 	if _, err := ParseScenarios("payouts,fast"); err == nil || !strings.Contains(err.Error(), `"fast"`) {
 		t.Fatalf("an unknown scenario: %v", err)
 	}
+	// Growth is not part of all, and runs last when named.
+	if got, err := ParseScenarios("all,growth"); err != nil || !slices.Equal(got, append(slices.Clone(Scenarios), ScenarioGrowth)) {
+		t.Fatalf("all,growth: %v, %v", got, err)
+	}
+	if got, err := ParseScenarios("growth, hot,growth"); err != nil || !slices.Equal(got, []string{"hot", "growth"}) {
+		t.Fatalf("growth, hot,growth: %v, %v", got, err)
+	}
 }
 
 // TestSendClasses checks how answers are counted: code 10000 is success,

@@ -17,25 +17,41 @@ const (
 	ScenarioPayments = "payments"
 	ScenarioMix      = "mix"
 	ScenarioNotify   = "notify"
+	// ScenarioGrowth seeds millions of orders, so it runs only when named.
+	ScenarioGrowth = "growth"
 )
 
 // Scenarios lists every scenario in the order "all" runs them.
 var Scenarios = []string{ScenarioPayouts, ScenarioHot, ScenarioPayments, ScenarioMix, ScenarioNotify}
 
-// ParseScenarios reads --scenario: "all" or comma-separated names.
+// Named lists the scenarios that run only when named: not part of "all".
+var Named = []string{ScenarioGrowth}
+
+// ParseScenarios reads --scenario: comma-separated names, "all" standing for
+// every scenario of Scenarios. Growth, when named, runs last whatever its
+// place in the list, since it leaves its seeded orders in the database.
 func ParseScenarios(s string) ([]string, error) {
-	if strings.TrimSpace(s) == "all" {
-		return slices.Clone(Scenarios), nil
-	}
 	var out []string
-	for _, name := range strings.Split(s, ",") {
-		name = strings.TrimSpace(name)
-		if !slices.Contains(Scenarios, name) {
-			return nil, fmt.Errorf("bench: unknown scenario %q (want all or one of %s)", name, strings.Join(Scenarios, ", "))
-		}
+	add := func(name string) {
 		if !slices.Contains(out, name) {
 			out = append(out, name)
 		}
+	}
+	for _, name := range strings.Split(s, ",") {
+		name = strings.TrimSpace(name)
+		switch {
+		case name == "all":
+			for _, n := range Scenarios {
+				add(n)
+			}
+		case slices.Contains(Scenarios, name) || slices.Contains(Named, name):
+			add(name)
+		default:
+			return nil, fmt.Errorf("bench: unknown scenario %q (want all or one of %s)", name, strings.Join(append(slices.Clone(Scenarios), Named...), ", "))
+		}
+	}
+	if i := slices.Index(out, ScenarioGrowth); i >= 0 {
+		out = append(slices.Delete(out, i, i+1), ScenarioGrowth)
 	}
 	return out, nil
 }
@@ -55,6 +71,9 @@ type Options struct {
 	// Its Clients goroutines share the pool, as the gateway's requests
 	// share its --db-max-conns.
 	BaselineConns int
+	// GrowthOrders is how many completed payouts the growth scenario seeds;
+	// 0: DefaultGrowthOrders.
+	GrowthOrders int
 
 	// DB is the database the gateway runs on: a PostgreSQL URL or a SQLite
 	// file. The baseline and the commit rate run on it.
@@ -123,6 +142,18 @@ func (o *Options) validate() error {
 		return fmt.Errorf("bench: --target needs --ops, the gateway's ops listener")
 	case o.DB == "":
 		return fmt.Errorf("bench: --db is required")
+	}
+	if slices.Contains(o.Scenarios, ScenarioGrowth) {
+		switch {
+		case !isPostgres(o.DB):
+			return fmt.Errorf("bench: the growth scenario runs on PostgreSQL only (it seeds its orders with PostgreSQL's SQL); give --db a postgres:// URL")
+		case o.Target != "":
+			return fmt.Errorf("bench: the growth scenario restarts its gateway, so it cannot drive a --target")
+		case o.GrowthOrders < 0:
+			return fmt.Errorf("bench: --growth-orders must not be negative")
+		case o.GrowthOrders == 0:
+			o.GrowthOrders = DefaultGrowthOrders
+		}
 	}
 	if o.BaselineConns < 1 {
 		o.BaselineConns = o.Clients

@@ -36,23 +36,15 @@ type Machine struct {
 
 // ScenarioReport is one scenario's figures.
 type ScenarioReport struct {
-	Name        string           `json:"name"`
-	Description string           `json:"description,omitempty"`
-	Clients     int              `json:"clients"`
-	Merchants   int              `json:"merchants"`
-	Requested   int              `json:"requested"` // requests to send with --count (K for notify); 0 when timed
-	Sent        int64            `json:"sent"`
-	OK          int64            `json:"ok"`
-	Errors      map[string]int64 `json:"errors"`
-	DurationS   float64          `json:"duration_s"`
-	RatePerS    float64          `json:"rate_per_s"` // acknowledged requests per second
-	P50MS       float64          `json:"p50_ms"`
-	P90MS       float64          `json:"p90_ms"`
-	P99MS       float64          `json:"p99_ms"`
-	MaxMS       float64          `json:"max_ms"`
-	Presigned   bool             `json:"presigned"`
-	PresignS    float64          `json:"presign_s,omitempty"`
-	WarmupOK    int64            `json:"warmup_ok"`
+	Name        string `json:"name"`
+	Description string `json:"description,omitempty"`
+	Clients     int    `json:"clients"`
+	Merchants   int    `json:"merchants"`
+	Requested   int    `json:"requested"` // requests to send with --count (K for notify); 0 when timed
+	Figures
+	Presigned bool    `json:"presigned"`
+	PresignS  float64 `json:"presign_s,omitempty"`
+	WarmupOK  int64   `json:"warmup_ok"`
 	// PeakRSSMB is the gateway's peak resident set: VmHWM of the spawned
 	// child at the end of the scenario, or the largest sample of a target's
 	// process_resident_memory_bytes.
@@ -67,6 +59,20 @@ type ScenarioReport struct {
 	BaselineNote string          `json:"baseline_note,omitempty"`
 	Checks       []Check         `json:"checks,omitempty"`
 	Notify       *NotifyResult   `json:"notify,omitempty"`
+	Growth       *GrowthResult   `json:"growth,omitempty"`
+}
+
+// Figures are what one measured load saw.
+type Figures struct {
+	Sent      int64            `json:"sent"`
+	OK        int64            `json:"ok"`
+	Errors    map[string]int64 `json:"errors"`
+	DurationS float64          `json:"duration_s"`
+	RatePerS  float64          `json:"rate_per_s"` // acknowledged requests per second
+	P50MS     float64          `json:"p50_ms"`
+	P90MS     float64          `json:"p90_ms"`
+	P99MS     float64          `json:"p99_ms"`
+	MaxMS     float64          `json:"max_ms"`
 }
 
 // Check is one pass/fail verdict.
@@ -153,6 +159,9 @@ func (r *Report) WriteTable(w io.Writer) error {
 			}
 			fmt.Fprintf(w, "\n  method: %s\n", n.Method)
 		}
+		if g := s.Growth; g != nil {
+			writeGrowth(w, g)
+		}
 		for _, c := range s.Checks {
 			fmt.Fprintf(w, "  check %s: %s: %s\n", c.Name, passText(c.Pass), c.Detail)
 		}
@@ -171,6 +180,31 @@ func (r *Report) WriteTable(w io.Writer) error {
 		fmt.Fprintln(w, "\nresult: a check FAILED")
 	}
 	return nil
+}
+
+// writeGrowth writes the growth scenario's own lines.
+func writeGrowth(w io.Writer, g *GrowthResult) {
+	fk := "foreign key triggers off (session_replication_role replica)"
+	if g.ForeignKeysChecked {
+		fk = "foreign keys checked row by row"
+	}
+	fmt.Fprintf(w, "  seeded %d completed payouts (each with its hold, 2 entries and 5 postings, its outbox submission and attempt) in %.1f s = %.0f/s, %s; ANALYZE %.1f s\n",
+		g.Orders, g.SeedS, g.SeedPerS, fk, g.AnalyzeS)
+	fmt.Fprintf(w, "  tables after seeding: %s\n", tablesText(g.Tables))
+	for _, ph := range []struct {
+		name string
+		p    GrowthPhase
+	}{{"empty", g.Empty}, {"full ", g.Full}} {
+		p := ph.p
+		fmt.Fprintf(w, "  %s: %d ok of %d sent in %.2f s = %.0f/s; p50 %.2f, p90 %.2f, p99 %.2f, max %.2f ms; errors %s; peak RSS %.1f MB; ready %.0f ms\n",
+			ph.name, p.OK, p.Sent, p.DurationS, p.RatePerS, p.P50MS, p.P90MS, p.P99MS, p.MaxMS, formatErrors(p.Errors), p.PeakRSSMB, p.ReadyMS)
+	}
+	fmt.Fprintf(w, "  full/empty = %.2f (target >= %.2f); each on a gateway process of its own\n", g.Ratio, g.MinRatio)
+	for _, d := range g.Downloads {
+		fmt.Fprintf(w, "  report %s: app %s, %s: %d rows (%d in the database), %.1f MB in %.2f s; the gateway's peak RSS after it %.1f MB\n",
+			d.Name, d.AppID, d.Date, d.Rows, d.DBRows, float64(d.Bytes)/mb, d.Seconds, d.PeakRSSMB)
+	}
+	fmt.Fprintf(w, "  ledger check after everything: %.1f s\n", g.LedgerCheckS)
 }
 
 func formatErrors(errs map[string]int64) string {

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sync"
 	"time"
 
@@ -42,7 +43,13 @@ func Run(ctx context.Context, opts Options, core Core) (*Report, error) {
 		return nil, err
 	}
 	b := &bench{opts: opts, core: core, hc: newHTTPClient(opts.Clients)}
-	if b.fleet, err = setupFleet(ctx, core, opts, time.Now().Format("20060102-150405")); err != nil {
+	// Growth loads the spread merchants, as mix does; setupFleet onboards
+	// them for the scenarios that use them.
+	fleetOpts := opts
+	if slices.Contains(opts.Scenarios, ScenarioGrowth) {
+		fleetOpts.Scenarios = append(slices.Clone(opts.Scenarios), ScenarioMix)
+	}
+	if b.fleet, err = setupFleet(ctx, core, fleetOpts, time.Now().Format("20060102-150405")); err != nil {
 		return nil, err
 	}
 	for _, name := range opts.Scenarios {
@@ -218,7 +225,10 @@ const mb = 1 << 20
 // scenario's own part (the notify drain, the hot checks), then the baseline.
 func (b *bench) scenario(ctx context.Context, name string) (*ScenarioReport, error) {
 	o := b.opts
-	s := &ScenarioReport{Name: name, Clients: o.Clients, Errors: map[string]int64{}, Presigned: o.Presign}
+	if name == ScenarioGrowth {
+		return b.growth(ctx)
+	}
+	s := &ScenarioReport{Name: name, Clients: o.Clients, Presigned: o.Presign}
 	var rcv *receiver
 	if name == ScenarioNotify {
 		key, err := b.core.PlatformKey(ctx)
@@ -248,27 +258,11 @@ func (b *bench) scenario(ctx context.Context, name string) (*ScenarioReport, err
 	}
 	timed := count == 0
 	s.Requested = count
-	measured := name + "-m"
-	sources := make([]source, o.Clients)
-	if o.Presign {
-		total := count
-		if timed {
-			total = o.PresignCount
-		}
-		start := time.Now()
-		signed, err := presign(wl, o.Clients, total, measured)
-		if err != nil {
-			return nil, err
-		}
-		s.PresignS = time.Since(start).Seconds()
-		for w := range sources {
-			sources[w] = presignedSource(signed[w])
-		}
-	} else {
-		for w := range sources {
-			sources[w] = liveSource(wl.merchantOf(w), func(seq int) request { return wl.build(w, seq, measured) }, share(count, o.Clients, w))
-		}
+	sources, presignS, err := b.sources(wl, count, name+"-m")
+	if err != nil {
+		return nil, err
 	}
+	s.PresignS = presignS
 
 	gw, err := b.startGateway(ctx, name)
 	if err != nil {
@@ -280,46 +274,18 @@ func (b *bench) scenario(ctx context.Context, name string) (*ScenarioReport, err
 	}
 	c := &caller{hc: b.hc, base: gw.base, expectedFee: expectedFee}
 	var warm phaseResult
-	if o.Warmup > 0 && name != ScenarioNotify {
-		ws := make([]source, o.Clients)
-		for w := range ws {
-			ws[w] = liveSource(wl.merchantOf(w), func(seq int) request { return wl.build(w, seq, name+"-w") }, 0)
-		}
-		if warm, err = c.runPhase(ctx, ws, time.Now().Add(o.Warmup), false, false, nil); err != nil {
+	if name != ScenarioNotify {
+		if warm, err = b.warmup(ctx, c, wl, name+"-w"); err != nil {
 			return nil, err
 		}
-		for _, t := range warm.tallies {
-			s.WarmupOK += t.ok
-		}
+		s.WarmupOK = okOf(warm)
 	}
-
-	lv := &live{}
-	stopProgress := make(chan struct{})
 	started := time.Now()
-	go progress(o.Progress, name, lv, started, stopProgress)
-	var deadline time.Time
-	if timed {
-		deadline = started.Add(o.Duration)
-	}
-	res, err := c.runPhase(ctx, sources, deadline, timed && o.Presign, true, lv)
-	close(stopProgress)
+	res, err := b.measure(ctx, c, name, sources, timed)
 	if err != nil {
 		return s, err
 	}
-	s.DurationS = res.elapsed.Seconds()
-	var all []time.Duration
-	for _, t := range res.tallies {
-		all = append(all, t.lat...)
-		s.OK += t.ok
-		s.Sent += t.ok
-		for k, v := range t.errs {
-			s.Errors[k] += v
-			s.Sent += v
-		}
-	}
-	s.RatePerS = float64(s.OK) / res.elapsed.Seconds()
-	l := exactLatencies(all)
-	s.P50MS, s.P90MS, s.P99MS, s.MaxMS = l.P50, l.P90, l.P99, l.Max
+	s.Figures = figuresOf(res)
 
 	var hotSpent, hotPayouts int64
 	var hotErr error
@@ -367,6 +333,94 @@ func (b *bench) scenario(ctx context.Context, name string) (*ScenarioReport, err
 		s.BaselineNote = "none (the baseline is the create-payout transaction, run for payouts and hot)"
 	}
 	return s, nil
+}
+
+// sources returns each worker's requests of a measured load of count
+// requests (0: timed), their order ids starting with prefix: signed
+// beforehand with --presign (--presign-count of them when timed), taking
+// presignS seconds, else signed as they are sent.
+func (b *bench) sources(wl workload, count int, prefix string) (src []source, presignS float64, err error) {
+	o := b.opts
+	src = make([]source, o.Clients)
+	if o.Presign {
+		total := count
+		if count == 0 {
+			total = o.PresignCount
+		}
+		start := time.Now()
+		signed, err := presign(wl, o.Clients, total, prefix)
+		if err != nil {
+			return nil, 0, err
+		}
+		for w := range src {
+			src[w] = presignedSource(signed[w])
+		}
+		return src, time.Since(start).Seconds(), nil
+	}
+	for w := range src {
+		src[w] = liveSource(wl.merchantOf(w), func(seq int) request { return wl.build(w, seq, prefix) }, share(count, o.Clients, w))
+	}
+	return src, 0, nil
+}
+
+// warmup sends wl's requests for --warmup, if any, signed as they go and
+// not recorded; their order ids start with prefix.
+func (b *bench) warmup(ctx context.Context, c *caller, wl workload, prefix string) (phaseResult, error) {
+	o := b.opts
+	if o.Warmup <= 0 {
+		return phaseResult{}, nil
+	}
+	ws := make([]source, o.Clients)
+	for w := range ws {
+		ws[w] = liveSource(wl.merchantOf(w), func(seq int) request { return wl.build(w, seq, prefix) }, 0)
+	}
+	return c.runPhase(ctx, ws, time.Now().Add(o.Warmup), false, false, nil)
+}
+
+// measure runs the measured load of sources, for --duration when timed
+// (a presigned load also stops when its first worker runs out), with the
+// live line on --progress under name.
+func (b *bench) measure(ctx context.Context, c *caller, name string, sources []source, timed bool) (phaseResult, error) {
+	lv := &live{}
+	stop := make(chan struct{})
+	started := time.Now()
+	go progress(b.opts.Progress, name, lv, started, stop)
+	defer close(stop)
+	var deadline time.Time
+	if timed {
+		deadline = started.Add(b.opts.Duration)
+	}
+	return c.runPhase(ctx, sources, deadline, timed && b.opts.Presign, true, lv)
+}
+
+// figuresOf adds up a measured phase: counts, rate and exact percentiles.
+func figuresOf(res phaseResult) Figures {
+	f := Figures{Errors: map[string]int64{}, DurationS: res.elapsed.Seconds()}
+	var all []time.Duration
+	for _, t := range res.tallies {
+		all = append(all, t.lat...)
+		f.OK += t.ok
+		f.Sent += t.ok
+		for k, v := range t.errs {
+			f.Errors[k] += v
+			f.Sent += v
+		}
+	}
+	if res.elapsed > 0 {
+		f.RatePerS = float64(f.OK) / res.elapsed.Seconds()
+	}
+	l := exactLatencies(all)
+	f.P50MS, f.P90MS, f.P99MS, f.MaxMS = l.P50, l.P90, l.P99, l.Max
+	return f
+}
+
+// okOf counts a phase's acknowledged requests.
+func okOf(res phaseResult) int64 {
+	var n int64
+	for _, t := range res.tallies {
+		n += t.ok
+	}
+	return n
 }
 
 // distinctMerchants counts the merchants the workers call as.
@@ -422,6 +476,11 @@ func (b *bench) hotChecks(ctx context.Context, spent, payouts int64, sumErr erro
 		}
 		bal.Detail = fmt.Sprintf("available %d %s credited %d - %d (amount+fee of %d acknowledged payouts)", avail, op, int64(creditAmount), spent, payouts)
 	}
+	return []Check{bal, b.ledgerCheck(ctx)}
+}
+
+// ledgerCheck runs the ledger check through the core.
+func (b *bench) ledgerCheck(ctx context.Context) Check {
 	led := Check{Name: "ledger"}
 	summary, problems, err := b.core.CheckLedger(ctx)
 	switch {
@@ -432,5 +491,5 @@ func (b *bench) hotChecks(ctx context.Context, spent, payouts int64, sumErr erro
 	default:
 		led.Pass, led.Detail = true, summary
 	}
-	return []Check{bal, led}
+	return led
 }

@@ -21,7 +21,8 @@ import (
 // SQLite file in a temp dir; --target drives a running one instead, set up
 // through its --db.
 func cmdBench(e *cmdEnv) func(context.Context) error {
-	scenario := e.fs.String("scenario", "all", "all, or comma-separated: "+strings.Join(bench.Scenarios, ", "))
+	scenario := e.fs.String("scenario", "all", "all, or comma-separated: "+strings.Join(bench.Scenarios, ", ")+
+		", or "+strings.Join(bench.Named, ", ")+" (not part of all; PostgreSQL only); e.g. all,growth")
 	clients := e.fs.Int("clients", 64, "concurrent merchant clients")
 	merchants := e.fs.Int("merchants", 64, "merchants the payouts, payments and mix scenarios spread over")
 	duration := e.fs.Duration("duration", 10*time.Second, "how long each scenario runs (unless --count)")
@@ -31,6 +32,7 @@ func cmdBench(e *cmdEnv) func(context.Context) error {
 	notifyCount := e.fs.Int("notify-count", 2000, "K, the notifications of the notify scenario, unless --count")
 	warmup := e.fs.Duration("warmup", time.Second, "load before each scenario's measured part, not counted")
 	baselineConns := e.fs.Int("baseline-conns", 0, "the baseline's PostgreSQL connections, shared by its --clients goroutines (default --clients; the gateway's pool is --db-max-conns, 16)")
+	growthOrders := e.fs.Int("growth-orders", bench.DefaultGrowthOrders, "completed payouts the growth scenario seeds before measuring again")
 	asJSON := e.fs.Bool("json", false, "print the report as one JSON object on stdout (the table goes to stderr)")
 	keep := e.fs.Bool("keep", false, "keep the bench database (schema or SQLite file) and the gateway logs")
 	serveArgs := e.fs.String("serve-args", "", "extra flags for the spawned serve, space-separated, e.g. '--db-max-conns 32'")
@@ -44,7 +46,8 @@ func cmdBench(e *cmdEnv) func(context.Context) error {
 		opts := bench.Options{
 			Scenarios: scenarios, Clients: *clients, Merchants: *merchants, Duration: *duration, Count: *count,
 			Presign: *presign, PresignCount: *presignCount, NotifyCount: *notifyCount, Warmup: *warmup, BaselineConns: *baselineConns,
-			ServeArgs: strings.Fields(*serveArgs), Target: strings.TrimRight(*target, "/"), Ops: strings.TrimRight(*ops, "/"),
+			GrowthOrders: *growthOrders,
+			ServeArgs:    strings.Fields(*serveArgs), Target: strings.TrimRight(*target, "/"), Ops: strings.TrimRight(*ops, "/"),
 			Progress: e.stderr,
 		}
 		cfg := *e.cfg
