@@ -1,4 +1,4 @@
-.PHONY: test run build fuzz crash
+.PHONY: test run build fuzz crash screenshots
 
 # The whole test suite, PostgreSQL included (see scripts/test.sh).
 test:
@@ -21,3 +21,8 @@ fuzz:
 CRASH_KILLS ?= 50
 crash:
 	go test ./cmd/kasir -run 'TestCrash|TestOutage' -count=1 -crash.kills=$(CRASH_KILLS) -timeout 30m -v
+
+# The dashboard's screenshots in docs/screenshots, taken by the browser test.
+screenshots:
+	npm ci --prefix e2e --no-audit --no-fund
+	KASIR_SCREENSHOTS=$(CURDIR)/docs/screenshots go test ./cmd/kasir -run TestDashboardBrowser -count=1 -v

@@ -19,9 +19,9 @@ type memStore struct {
 	msgs     map[int64]*memMsg
 	attempts map[int64][]gateway.DeliveryAttempt
 
-	claimErr  func() error // called under mu on each claim; nil: no error
-	finishErr func() error // called under mu on each finish
-	finishCalls []int      // the size of each FinishAttempts call
+	claimErr    func() error // called under mu on each claim; nil: no error
+	finishErr   func() error // called under mu on each finish
+	finishCalls []int        // the size of each FinishAttempts call
 }
 
 type memMsg struct {

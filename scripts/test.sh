@@ -61,7 +61,31 @@ ensure_postgres() {
   psql "postgres://postgres@127.0.0.1:55432/postgres" -qc 'CREATE DATABASE test' >/dev/null
 }
 
+# The dashboard's browser test (cmd/kasir TestDashboardBrowser) drives
+# Debian's chromium with playwright-core from e2e/package-lock.json.
+ensure_browser() {
+  if [ ! -x "${KASIR_CHROMIUM:-/usr/bin/chromium}" ]; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+      echo "test: installing chromium for the browser tests" >&2
+      DEBIAN_FRONTEND=noninteractive apt-get install -y chromium >/dev/null ||
+        { apt-get update >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium >/dev/null; }
+    else
+      echo "test: chromium not found; install it (sudo apt-get install -y chromium) or the browser test fails in CI and skips elsewhere" >&2
+    fi
+  fi
+  if ! command -v npm >/dev/null; then
+    echo "test: npm not found; install it (apt-get install -y nodejs npm) for the browser tests" >&2
+    return
+  fi
+  if [ ! -f e2e/node_modules/playwright-core/package.json ] ||
+     [ e2e/package-lock.json -nt e2e/node_modules/.package-lock.json ]; then
+    echo "test: installing playwright-core (npm ci in e2e/)" >&2
+    npm ci --prefix e2e --no-audit --no-fund >/dev/null
+  fi
+}
+
 ensure_postgres
+ensure_browser
 export KASIR_TEST_DATABASE_URL="$url"
 echo "test: PostgreSQL at ${url%%\?*}" >&2
 

@@ -33,6 +33,7 @@ type Config struct {
 	DBMaxConns      int           // PostgreSQL pool size
 	PublicURL       string        // how customers reach the gateway, for pay URLs; default http://ADDR
 	Sandbox         bool          // the hosted payment page offers a "pay" button
+	SecureCookies   bool          // dashboard cookies are Secure even on plain HTTP (behind a TLS proxy)
 	RefundFee       string        // "keep" or "refund": what happens to a refunded payment's fee
 	NonceWindow     time.Duration // how long dialect B nonceStr values are remembered
 	Routes          string        // the routing file (JSON): upstream connectors and payout routes; "" = all on the simulator
@@ -91,7 +92,8 @@ func (c *Config) bindServe(fs *flag.FlagSet) {
 	fs.DurationVar(&c.TimestampWindow, "timestamp-window", c.TimestampWindow, "accepted skew of param.timestamp (KASIR_TIMESTAMP_WINDOW)")
 	fs.DurationVar(&c.ReconcileAfter, "reconcile-after", c.ReconcileAfter, "query the channel about payouts PENDING this long (KASIR_RECONCILE_AFTER)")
 	fs.StringVar(&c.PublicURL, "public-url", c.PublicURL, "the gateway's address as customers reach it, for pay URLs; default http://ADDR (KASIR_PUBLIC_URL)")
-	fs.BoolVar(&c.Sandbox, "sandbox", c.Sandbox, "the hosted payment page can pay orders through the simulator (KASIR_SANDBOX)")
+	fs.BoolVar(&c.Sandbox, "sandbox", c.Sandbox, "the hosted payment page can pay orders through the simulator, and the dashboard offers the simulator to operators (KASIR_SANDBOX)")
+	fs.BoolVar(&c.SecureCookies, "secure-cookies", c.SecureCookies, "mark the dashboard's cookies Secure even on plain HTTP, for a TLS-terminating proxy in front (KASIR_SECURE_COOKIES); requests over TLS get them anyway")
 	fs.StringVar(&c.PaymentExpiry, "payment-expiry", c.PaymentExpiry, "default lifetime of payment orders per channelType, e.g. QR=15m,BANK_TRANSFER=48h; others keep the channel's (KASIR_PAYMENT_EXPIRY)")
 	fs.StringVar(&c.RefundFee, "refund-fee", c.RefundFee, "keep: the platform keeps a refunded payment's fee; refund: the refunded share goes back to the merchant (KASIR_REFUND_FEE)")
 	fs.StringVar(&c.Routes, "routes", c.Routes, "routing file (JSON) of upstream connectors and payout routes; default: every channel on the simulator (KASIR_ROUTES)")

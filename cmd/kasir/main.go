@@ -33,6 +33,11 @@ Usage:
                                                        also issues the dialect B merchantNo and apiKey
   kasir merchant apikey rotate --app APPID [--grace 24h] [--json]
                                                        a new dialect B apiKey; the old ones work for the grace period
+  kasir user create --email E --role operator|merchant [--merchant MERCHANT_ID|APPID] [--password-file F] [--json]
+                                                       a dashboard account; the password is the file's first line,
+                                                       else KASIR_USER_PASSWORD, else one line of standard input
+  kasir user list [--merchant MERCHANT_ID|APPID] [--json]
+  kasir user disable --email E                         the user can no longer sign in; its sessions end
   kasir fee set --app APPID [--channel CODE] --fixed N --bps N
   kasir balance credit --app APPID --currency PHP --amount 100000   (minor units)
   kasir balance show --app APPID --currency PHP [--json]
@@ -123,7 +128,7 @@ type cmdEnv struct {
 // A command binds its flags and returns the function that runs it.
 type command func(e *cmdEnv) func(ctx context.Context) error
 
-var subcommands = map[string]bool{"merchant": true, "merchant apikey": true, "fee": true, "balance": true, "keys": true, "ledger": true, "notify": true, "sim": true, "channel": true, "channel connector": true}
+var subcommands = map[string]bool{"merchant": true, "merchant apikey": true, "fee": true, "balance": true, "keys": true, "ledger": true, "notify": true, "sim": true, "channel": true, "channel connector": true, "user": true}
 
 var commands map[string]command
 
@@ -133,6 +138,9 @@ func init() {
 		"migrate":                cmdMigrate,
 		"merchant create":        cmdMerchantCreate,
 		"merchant apikey rotate": cmdMerchantAPIKeyRotate,
+		"user create":            cmdUserCreate,
+		"user list":              cmdUserList,
+		"user disable":           cmdUserDisable,
 		"fee set":                cmdFeeSet,
 		"balance credit":         cmdBalanceCredit,
 		"balance show":           cmdBalanceShow,

@@ -141,6 +141,9 @@ func StartServer(ctx context.Context, cfg Config, log *slog.Logger) (*Server, er
 		pay.Payer = s.sim
 	}
 	pay.Register(mux)
+	if err := s.mountDashboard(mux, routeInfos(cfg)); err != nil {
+		return nil, err
+	}
 	bPaths, bSchemas, bSchemes := header.OpenAPIDoc()
 	openAPI := open.OpenAPI(open.DocPart{Description: header.OpenAPIDescription, Paths: bPaths, Schemas: bSchemas, SecuritySchemes: bSchemes})
 	mux.HandleFunc("GET /openapi.json", func(w http.ResponseWriter, r *http.Request) {

@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"github.com/kasir-gateway/kasir/auth"
+	"github.com/kasir-gateway/kasir/dashboard"
 
 	"github.com/kasir-gateway/kasir/channel/sim"
 	"github.com/kasir-gateway/kasir/gateway"
@@ -20,6 +22,8 @@ type store interface {
 	sim.PaymentStore
 	sim.RefundStore
 	keys.SecretStore
+	auth.Store
+	dashboard.Data
 	Migrate(ctx context.Context) error
 }
 

@@ -16,7 +16,7 @@ import (
 // Run runs the conformance suite against the stores open returns. Every
 // subtest opens a store of its own and runs in parallel with the others.
 func Run(t *testing.T, open func(t testing.TB) Store) {
-	groups := [][]test{merchantTests, txTests, payoutTests, paymentTests, paymentListTests, ledgerTests, outboxTests, miscTests, refundTests, reportTests, staticTests, credentialTests, batchTests}
+	groups := [][]test{merchantTests, txTests, payoutTests, paymentTests, paymentListTests, ledgerTests, outboxTests, miscTests, refundTests, reportTests, staticTests, credentialTests, batchTests, userTests, dashboardTests}
 	for _, group := range groups {
 		for _, tc := range group {
 			t.Run(tc.name, func(t *testing.T) {
