@@ -262,6 +262,9 @@ func (h *Handler) setMerchantApps(w http.ResponseWriter, r *Request, disabled bo
 		if a.Disabled == disabled {
 			continue
 		}
+		if a.PublicKeyPEM == "" {
+			continue // dialect B only: nothing to check
+		}
 		if _, err := gateway.ParsePublicKey(a.PublicKeyPEM); err != nil {
 			h.refuse(w, r, id, merchantForms{}, "App "+a.AppID+" cannot be changed here: its public key is missing or invalid ("+err.Error()+"); set one from the merchant's Developers page first.")
 			return

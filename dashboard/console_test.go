@@ -249,19 +249,25 @@ func TestConsoleDisableAndEnableMerchant(t *testing.T) {
 			t.Errorf("the gateway refuses the enabled app: %v", err)
 		}
 
-		// The gateway cannot update an app without a public key (a dialect
-		// B merchant's): the console says so and changes nothing.
+		// A dialect B merchant's app has no public key: it is disabled and
+		// enabled like any other.
 		_, keyless, err := e.gw.CreateMerchant(e.ctx, gateway.NewMerchant{Name: "Dialect B Only"})
 		if err != nil {
 			t.Fatal(err)
 		}
 		page = Base + "/console/merchants/" + keyless.MerchantID
 		b.get(page)
-		if status, body := b.post(page+"/disable", url.Values{}); status != http.StatusBadRequest || !strings.Contains(body, "public key is missing") {
-			t.Errorf("disable a keyless merchant: %d, want 400 saying why", status)
+		if status, body := b.post(page+"/disable", url.Values{}); status != http.StatusOK || !strings.Contains(body, "Disabled 1 app") {
+			t.Errorf("disable a keyless merchant: %d", status)
+		}
+		if app, _ := e.data.GetApp(e.ctx, keyless.AppID); !app.Disabled || app.PublicKeyPEM != "" {
+			t.Errorf("the keyless app after disable: %+v", app)
+		}
+		if status, _ := b.post(page+"/enable", url.Values{}); status != http.StatusOK {
+			t.Errorf("enable a keyless merchant: %d", status)
 		}
 		if app, _ := e.data.GetApp(e.ctx, keyless.AppID); app.Disabled {
-			t.Error("the keyless app was disabled anyway")
+			t.Error("the keyless app is still disabled")
 		}
 	})
 }

@@ -8,6 +8,7 @@
 //                                     notification failed, resend it, see it succeed;
 //                                     refund a payment; download a report; fail to open
 //                                     another merchant's order by URL
+//   node e2e/dashboard.mjs tour       the operator's pages once there are orders
 //
 // Settings come from the environment (see browser_test.go); KASIR_SHOTS is a
 // directory for screenshots.
@@ -58,7 +59,6 @@ async function login(email, password) {
 async function operator() {
   await login(env.OPERATOR_EMAIL, env.OPERATOR_PASSWORD);
   assert.match(page.url(), /\/dashboard\/console$/, "operators land on the console");
-  await shot("console-overview");
 
   await page.goto(`${base}/dashboard/console/merchants`);
   await page.fill("#merchant-name", env.MERCHANT_NAME);
@@ -153,9 +153,31 @@ async function merchant() {
   return { refunds, report, resent };
 }
 
+// tour: the operator's pages once there are orders, for their charts and
+// tables (and the screenshots in docs/).
+async function tour() {
+  await login(env.OPERATOR_EMAIL, env.OPERATOR_PASSWORD);
+  await submit("#ledger-check");
+  assert.equal(await page.getAttribute("#ledger-status", "data-status"), "balanced", "the ledger check passes");
+  const bars = await page.locator("#chart-orders rect.bar").count();
+  assert.ok(bars > 0, "the orders chart has bars");
+  await shot("console-overview");
+  await page.goto(`${base}/dashboard/console/outbox`);
+  assert.ok(await page.isVisible(`#endpoints tr[data-url="${env.MERCHANT_NOTIFY_URL}"]`), "the merchant's endpoint is listed");
+  await shot("console-outbox");
+  await page.goto(`${base}/dashboard/console/channels`);
+  await shot("console-channels");
+  await page.goto(`${base}/dashboard/orders`);
+  const rows = await page.locator("#orders tr[data-tx]").count();
+  assert.ok(rows >= 3, "operators see every merchant's orders");
+  await shot("orders-operator");
+  return { bars, rows };
+}
+
 let result;
 try {
   if (phase === "operator") result = await operator();
+  else if (phase === "tour") result = await tour();
   else if (phase === "merchant") result = await merchant();
   else throw new Error(`unknown phase ${phase}`);
 } catch (err) {

@@ -225,3 +225,29 @@ func TestIDsUniqueAndOrdered(t *testing.T) {
 }
 
 func asError(err error, target **gateway.Error) bool { return errors.As(err, target) }
+
+// An app without a public key (dialect B only) can be updated; an app with
+// one cannot lose it.
+func TestUpdateAppPublicKey(t *testing.T) {
+	forEngine(t, func(t *testing.T, b *bundle) {
+		_, keyless, err := b.gw.CreateMerchant(b.ctx, gateway.NewMerchant{Name: "Dialect B Only"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		keyless.Disabled = true
+		if err := b.gw.UpdateApp(b.ctx, keyless); err != nil {
+			t.Fatalf("disable the keyless app: %v", err)
+		}
+		if app, _ := b.store.GetApp(b.ctx, keyless.AppID); !app.Disabled {
+			t.Error("the keyless app is not disabled")
+		}
+		app := b.app
+		app.PublicKeyPEM = ""
+		if err := b.gw.UpdateApp(b.ctx, app); gateway.KindOf(err) != gateway.KindInvalid {
+			t.Fatalf("removing an app's key: %v, want invalid", err)
+		}
+		if stored, _ := b.store.GetApp(b.ctx, app.AppID); stored.PublicKeyPEM == "" {
+			t.Error("the app lost its key")
+		}
+	})
+}

@@ -94,7 +94,16 @@ func (g *Gateway) App(ctx context.Context, appID string) (App, error) {
 // UpdateApp replaces an app's settings (public key, notify URL, allowlist,
 // disabled), validating them as CreateMerchant does.
 func (g *Gateway) UpdateApp(ctx context.Context, app App) error {
-	if _, err := ParsePublicKey(app.PublicKeyPEM); err != nil {
+	if app.PublicKeyPEM == "" {
+		// A dialect B-only app has no key; an app's key can be replaced but not removed.
+		stored, err := g.store.GetApp(ctx, app.AppID)
+		if err != nil && !errors.Is(err, ErrNotFound) {
+			return g.storeErr("update app", err)
+		}
+		if err == nil && stored.PublicKeyPEM != "" {
+			return Errorf(KindInvalid, "publicKey", "required: an app's public key can be replaced but not removed")
+		}
+	} else if _, err := ParsePublicKey(app.PublicKeyPEM); err != nil {
 		return err
 	}
 	if err := CheckNotifyURL("notifyUrl", app.NotifyURL); err != nil {

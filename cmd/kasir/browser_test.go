@@ -167,6 +167,11 @@ func TestDashboardBrowser(t *testing.T) {
 	if !ok || !seen.Resent {
 		t.Errorf("after the resend: delivered %v, the page saw the attempt succeed: %v", ok, seen.Resent)
 	}
+	var tour struct{ Bars, Rows int }
+	runBrowser(t, node, "tour", env, &tour)
+	if tour.Bars == 0 || tour.Rows < 3 {
+		t.Errorf("the operator's tour saw %d bars in the orders chart and %d orders", tour.Bars, tour.Rows)
+	}
 	refunds, err := c.Refunds(ctx, client.RefundQuery{OriginalTransactionID: payment.TransactionID, CountryCode: "PH"})
 	if err != nil || len(refunds) != 1 || refunds[0].RefundAmount != 1000 {
 		t.Errorf("refunds of the payment after the browser's: %+v, %v; want one of PHP 10.00", refunds, err)

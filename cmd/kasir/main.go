@@ -64,6 +64,8 @@ Usage:
         (--app-id ID --private-key-file F --platform-key-file F | --merchant-id N --api-key-file F)
                                                        an upstream gateway we are a merchant of; serve reads
                                                        the routes file at start (--routes, KASIR_ROUTES)
+  kasir bench [--scenario all|payouts,hot,payments,mix,notify,growth] [--db ...] [--presign] [--json]
+                                                       measure the gateway (docs/PERFORMANCE.md)
   kasir listen [--addr 127.0.0.1:9000] [--dir notifications] [--fail N]
                                                        receive notifications as a merchant would (for development)
 
