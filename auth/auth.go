@@ -54,6 +54,8 @@ type Store interface {
 	// merchantID is "", by email.
 	ListUsers(ctx context.Context, merchantID string) ([]User, error)
 	// SetUserDisabled disables or enables a user; gateway.ErrNotFound.
+	// Disabling also deletes the user's sessions in the same transaction,
+	// so that enabling it again revives none of them.
 	SetUserDisabled(ctx context.Context, id string, disabled bool) error
 	// InsertSession stores a new session.
 	InsertSession(ctx context.Context, s Session) error
@@ -73,6 +75,9 @@ var (
 	// ErrNoSession: the token names no live session (unknown, expired, or its
 	// user is disabled or gone).
 	ErrNoSession = errors.New("auth: not signed in")
+	// ErrBusy: too many passwords were being hashed at once, and none of
+	// their slots came free within a few seconds; nothing was checked.
+	ErrBusy = errors.New("auth: too many sign-ins at once; try again shortly")
 )
 
 // TooManyAttemptsError is Login's answer while an email or an address is

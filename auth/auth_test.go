@@ -49,11 +49,23 @@ func (c *clock) Advance(d time.Duration) {
 
 // spyStore is a real store that counts session reads and can fail them, to
 // tell whether Authenticate reached the store and what it does when the
-// store is down.
+// store is down. It also counts the lookups of users by email, which Login
+// makes only for an attempt that passed the limiter, and can hold them.
 type spyStore struct {
 	auth.Store
 	gets    atomic.Int32
 	failGet error
+
+	byEmail       atomic.Int32
+	onUserByEmail func() // when set, called before each lookup by email
+}
+
+func (s *spyStore) UserByEmail(ctx context.Context, email string) (auth.User, string, error) {
+	s.byEmail.Add(1)
+	if s.onUserByEmail != nil {
+		s.onUserByEmail()
+	}
+	return s.Store.UserByEmail(ctx, email)
 }
 
 func (s *spyStore) GetSession(ctx context.Context, id string) (auth.Session, error) {
@@ -75,7 +87,8 @@ type bundle struct {
 }
 
 // setup returns a Service on a fresh SQLite database with one merchant: at
-// most 3 failures per 10 minutes, sessions of an hour.
+// most 3 failures per email and 5 per address in 10 minutes, sessions of
+// an hour.
 func setup(t *testing.T) *bundle {
 	t.Helper()
 	s := storetest.NewSQLite(t)
@@ -86,7 +99,7 @@ func setup(t *testing.T) *bundle {
 	}
 	b := &bundle{ctx: t.Context(), store: &spyStore{Store: s}, log: &bytes.Buffer{}, merchant: m,
 		clock: &clock{t: time.Date(2026, 1, 2, 3, 4, 5, 678_901_234, time.UTC)}}
-	b.svc = auth.New(b.store, auth.Options{SessionTTL: ttl, MaxFailures: 3, FailureWindow: window, Clock: b.clock,
+	b.svc = auth.New(b.store, auth.Options{SessionTTL: ttl, MaxFailures: 3, MaxFailuresPerIP: 5, FailureWindow: window, Clock: b.clock,
 		Logger: slog.New(slog.NewTextHandler(b.log, nil))})
 	return b
 }
@@ -386,7 +399,7 @@ func TestLockoutByAddress(t *testing.T) {
 	b := setup(t)
 	b.user(t, "ana@toko.example", auth.RoleOperator, "")
 	const ip = "203.0.113.7"
-	for i := range 3 {
+	for i := range 5 { // the address's limit, larger than an email's 3
 		email := fmt.Sprintf("guess%d@toko.example", i) // unknown emails count against the address
 		if _, _, _, err := b.svc.Login(b.ctx, email, password, ip); !errors.Is(err, auth.ErrBadCredentials) {
 			t.Fatalf("failure %d: %v", i+1, err)
@@ -459,8 +472,13 @@ func TestDisabledUser(t *testing.T) {
 	if err := b.store.SetUserDisabled(b.ctx, u.ID, false); err != nil {
 		t.Fatal(err)
 	}
+	// Disabling ended the session for good: a stolen token stays dead.
+	if _, _, err := b.svc.Authenticate(b.ctx, token); !errors.Is(err, auth.ErrNoSession) {
+		t.Errorf("Authenticate of a session from before the user was disabled, once enabled again: %v, want ErrNoSession", err)
+	}
+	token, _, _ = b.login(t, "ana@toko.example", password, "192.0.2.1")
 	if _, _, err := b.svc.Authenticate(b.ctx, token); err != nil {
-		t.Errorf("Authenticate once enabled again: %v", err)
+		t.Errorf("Authenticate of a new session once enabled again: %v", err)
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/mail"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -21,11 +22,20 @@ import (
 
 // Options are New's settings; zero fields take the defaults.
 type Options struct {
-	SessionTTL    time.Duration // default 12h
-	MaxFailures   int           // failed logins per email and per address within FailureWindow; default 5
-	FailureWindow time.Duration // default 15m
-	Clock         gateway.Clock // default gateway.SystemClock
-	Logger        *slog.Logger  // default slog.Default()
+	SessionTTL time.Duration // default 12h
+	// MaxFailures is how many failed sign-ins one email may have within
+	// FailureWindow; the next is refused until the oldest leaves the
+	// window. Default 5.
+	MaxFailures int
+	// MaxFailuresPerIP is the same for one client address, whatever the
+	// emails; default 50. It is larger than MaxFailures because many
+	// people may sign in from one address (an office, a carrier's NAT, a
+	// proxy the dashboard does not see past), and a few mistakes of each
+	// must not lock out all of them.
+	MaxFailuresPerIP int
+	FailureWindow    time.Duration // default 15m
+	Clock            gateway.Clock // default gateway.SystemClock
+	Logger           *slog.Logger  // default slog.Default()
 }
 
 // Service signs users in and out.
@@ -35,12 +45,22 @@ type Service struct {
 
 	limits *limiter
 
+	// hashing holds a token for each password hash under way: each takes
+	// 19 MiB and a core for about 100 ms, so an unbounded number at once
+	// could exhaust the memory. hashWait is how long one waits for a slot.
+	hashing  chan struct{}
+	hashWait time.Duration
+
 	sweepMu   sync.Mutex
 	lastSweep time.Time // when Login last deleted expired sessions
 }
 
 // sweepEvery is how often Login deletes expired sessions, at most.
 const sweepEvery = time.Minute
+
+// hashWaitLimit is how long a sign-in or a new user waits for a password
+// hashing slot before ErrBusy.
+const hashWaitLimit = 5 * time.Second
 
 // Password length bounds: a floor that makes guessing slow, and a ceiling
 // that keeps hashing cheap to ask for.
@@ -57,6 +77,9 @@ func New(store Store, opts Options) *Service {
 	if opts.MaxFailures <= 0 {
 		opts.MaxFailures = 5
 	}
+	if opts.MaxFailuresPerIP <= 0 {
+		opts.MaxFailuresPerIP = 50
+	}
 	if opts.FailureWindow <= 0 {
 		opts.FailureWindow = 15 * time.Minute
 	}
@@ -66,7 +89,30 @@ func New(store Store, opts Options) *Service {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
-	return &Service{store: store, opts: opts, limits: newLimiter(opts.MaxFailures, opts.FailureWindow)}
+	return &Service{store: store, opts: opts, limits: newLimiter(opts.FailureWindow),
+		hashing: make(chan struct{}, max(2, runtime.NumCPU())), hashWait: hashWaitLimit}
+}
+
+// hash runs fn, which hashes a password, once one of the Service's hashing
+// slots is free. It waits while ctx allows, and returns ErrBusy when no
+// slot came within hashWait; fn has not run then.
+func (s *Service) hash(ctx context.Context, fn func()) error {
+	select {
+	case s.hashing <- struct{}{}:
+	default:
+		t := time.NewTimer(s.hashWait)
+		defer t.Stop()
+		select {
+		case s.hashing <- struct{}{}:
+		case <-ctx.Done():
+			return fmt.Errorf("auth: waiting to hash a password: %w", context.Cause(ctx))
+		case <-t.C:
+			return ErrBusy
+		}
+	}
+	defer func() { <-s.hashing }()
+	fn()
+	return nil
 }
 
 // CreateUser validates and stores a user: a plausible email (lower-cased),
@@ -74,7 +120,8 @@ func New(store Store, opts Options) *Service {
 // RoleMerchant users only (the caller checks that the merchant exists).
 // A bad value is a *gateway.Error of KindInvalid naming the field
 // ("email", "password", "role", "merchant"); a taken email is a
-// *gateway.DuplicateError with Key "email".
+// *gateway.DuplicateError with Key "email"; ErrBusy when too many
+// passwords are being hashed at once.
 func (s *Service) CreateUser(ctx context.Context, email, password string, role Role, merchantID string) (User, error) {
 	email = normalEmail(email)
 	if err := checkEmail(email); err != nil {
@@ -94,7 +141,11 @@ func (s *Service) CreateUser(ctx context.Context, email, password string, role R
 	case role == RoleOperator && merchantID != "":
 		return User{}, gateway.Errorf(gateway.KindInvalid, "merchant", "must be empty for an %s, who sees every merchant", RoleOperator)
 	}
-	hash, err := HashPassword(password)
+	var hash string
+	var err error
+	if werr := s.hash(ctx, func() { hash, err = HashPassword(password) }); werr != nil {
+		return User{}, werr
+	}
 	if err != nil {
 		return User{}, err
 	}
@@ -133,7 +184,9 @@ func checkEmail(email string) error {
 // Login checks the email and password and starts a session. It returns the
 // token for the cookie (random, 32 bytes, base64url), the session and its
 // user. ErrBadCredentials on a mismatch; *TooManyAttemptsError while the
-// email or clientIP has failed MaxFailures times within FailureWindow.
+// email has failed MaxFailures times, or clientIP MaxFailuresPerIP times,
+// within FailureWindow, counting the attempts still being checked as
+// failures; ErrBusy when too many passwords are being checked at once.
 func (s *Service) Login(ctx context.Context, email, password, clientIP string) (token string, sess Session, u User, err error) {
 	email = normalEmail(email)
 	now := s.opts.Clock.Now()
@@ -142,29 +195,26 @@ func (s *Service) Login(ctx context.Context, email, password, clientIP string) (
 	if clientIP != "" {
 		ipKey = "ip:" + clientIP
 	}
-	if wait := s.limits.locked(now, emailKey, ipKey); wait > 0 {
+	// The attempt is counted before the password is checked, so that
+	// parallel guesses cannot all pass before the first of them fails.
+	a, wait := s.limits.reserve(now, limit{emailKey, s.opts.MaxFailures}, limit{ipKey, s.opts.MaxFailuresPerIP})
+	if a == nil {
 		s.opts.Logger.Info("auth: sign-in refused while locked out", "email", email, "ip", clientIP, "retry_after", wait)
 		return "", Session{}, User{}, &TooManyAttemptsError{RetryAfter: wait}
 	}
-	u, hash, err := s.store.UserByEmail(ctx, email)
+	failed := false
+	defer func() { s.limits.finish(a, failed) }()
+	u, reason, err := s.check(ctx, email, password)
 	switch {
-	case errors.Is(err, gateway.ErrNotFound):
-		// Spend what a real check costs, so that the answer's timing does
-		// not tell which emails have accounts.
-		_, _ = VerifyPassword(dummyHash, password)
-		return "", Session{}, User{}, s.failed(now, emailKey, ipKey, email, clientIP, "unknown email")
+	case errors.Is(err, ErrBusy):
+		s.opts.Logger.Warn("auth: sign-in refused: every password hashing slot stayed busy", "email", email, "ip", clientIP)
+		return "", Session{}, User{}, err
 	case err != nil:
-		return "", Session{}, User{}, fmt.Errorf("auth: login: %w", err)
-	}
-	ok, err := VerifyPassword(hash, password)
-	if err != nil {
-		return "", Session{}, User{}, fmt.Errorf("auth: login: the stored hash of user %s: %w", u.ID, err)
-	}
-	if !ok {
-		return "", Session{}, User{}, s.failed(now, emailKey, ipKey, email, clientIP, "wrong password")
-	}
-	if u.Disabled {
-		return "", Session{}, User{}, s.failed(now, emailKey, ipKey, email, clientIP, "user disabled")
+		return "", Session{}, User{}, err
+	case reason != "":
+		failed = true
+		s.opts.Logger.Info("auth: sign-in failed", "email", email, "ip", clientIP, "reason", reason)
+		return "", Session{}, User{}, ErrBadCredentials
 	}
 	s.limits.clear(emailKey)
 	token = base64.RawURLEncoding.EncodeToString(random(32))
@@ -177,12 +227,36 @@ func (s *Service) Login(ctx context.Context, email, password, clientIP string) (
 	return token, sess, u, nil
 }
 
-// failed counts a failed sign-in against the email and the address, logs
-// it, and returns ErrBadCredentials.
-func (s *Service) failed(now time.Time, emailKey, ipKey, email, clientIP, reason string) error {
-	s.limits.fail(now, emailKey, ipKey)
-	s.opts.Logger.Info("auth: sign-in failed", "email", email, "ip", clientIP, "reason", reason)
-	return ErrBadCredentials
+// check looks the email up and checks the password. It returns the user
+// when both match and the user is enabled; otherwise the reason why not,
+// for the log. An error means the password was not checked: the store
+// failed, the stored hash is malformed, or no hashing slot came (ErrBusy).
+func (s *Service) check(ctx context.Context, email, password string) (u User, reason string, err error) {
+	u, hash, err := s.store.UserByEmail(ctx, email)
+	known := err == nil
+	switch {
+	case errors.Is(err, gateway.ErrNotFound):
+		// Spend what a real check costs, so that the answer's timing does
+		// not tell which emails have accounts.
+		hash = dummyHash
+	case err != nil:
+		return User{}, "", fmt.Errorf("auth: login: %w", err)
+	}
+	var ok bool
+	if werr := s.hash(ctx, func() { ok, err = VerifyPassword(hash, password) }); werr != nil {
+		return User{}, "", werr
+	}
+	switch {
+	case err != nil:
+		return User{}, "", fmt.Errorf("auth: login: the stored hash of user %s: %w", u.ID, err)
+	case !known:
+		return User{}, "unknown email", nil
+	case !ok:
+		return User{}, "wrong password", nil
+	case u.Disabled:
+		return User{}, "user disabled", nil
+	}
+	return u, "", nil
 }
 
 // sweep deletes expired sessions, at most once every sweepEvery. A failure

@@ -5,8 +5,8 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"errors"
-	"net"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"strings"
 	"time"
@@ -42,16 +42,20 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
 	email, next := strings.TrimSpace(r.PostFormValue("email")), r.PostFormValue("next")
 	c, err := r.Cookie(loginCSRF)
-	if err != nil || !sameOrigin(r) || subtle.ConstantTimeCompare([]byte(c.Value), []byte(r.PostFormValue("csrf"))) != 1 {
+	if err != nil || !h.sameOrigin(r) || subtle.ConstantTimeCompare([]byte(c.Value), []byte(r.PostFormValue("csrf"))) != 1 {
 		h.showLogin(w, r, http.StatusForbidden, email, next, "The sign-in form expired; please try again.")
 		return
 	}
-	token, sess, _, err := h.opts.Auth.Login(r.Context(), email, r.PostFormValue("password"), clientIP(r))
+	token, sess, _, err := h.opts.Auth.Login(r.Context(), email, r.PostFormValue("password"), h.clientIP(r))
 	var many *auth.TooManyAttemptsError
 	switch {
 	case errors.As(err, &many):
 		w.Header().Set("Retry-After", strconv.Itoa(int(many.RetryAfter.Seconds()+0.999)))
 		h.showLogin(w, r, http.StatusTooManyRequests, email, next, "Too many failed sign-ins. Try again in "+many.RetryAfter.Round(time.Second).String()+".")
+		return
+	case errors.Is(err, auth.ErrBusy):
+		w.Header().Set("Retry-After", "5")
+		h.showLogin(w, r, http.StatusServiceUnavailable, email, next, "Too many sign-ins at once; try again in a few seconds.")
 		return
 	case errors.Is(err, auth.ErrBadCredentials):
 		h.showLogin(w, r, http.StatusUnauthorized, email, next, "Wrong email or password.")
@@ -88,14 +92,42 @@ func safeNext(next string) string {
 	return next
 }
 
-// clientIP is the address failed logins are counted against: the peer's
-// (a proxy in front should be configured to limit logins itself).
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
+// clientIP is the address failed sign-ins are counted against: the peer's,
+// or, when the peer is a trusted proxy, the last address in
+// X-Forwarded-For that is not one (the proxies append to it, so what comes
+// before that address is the client's own say and is not believed).
+func (h *Handler) clientIP(r *http.Request) string {
+	peer, err := netip.ParseAddrPort(r.RemoteAddr)
 	if err != nil {
 		return r.RemoteAddr
 	}
-	return host
+	addr := peer.Addr().Unmap()
+	if !h.trusted(addr) {
+		return addr.String()
+	}
+	hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
+	client := addr
+	for i := len(hops) - 1; i >= 0; i-- {
+		a, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
+		if err != nil {
+			break // a malformed hop: trust nothing before it
+		}
+		if client = a.Unmap(); !h.trusted(client) {
+			break
+		}
+	}
+	// The first hop that is not a trusted proxy, or the outermost one when
+	// every hop is (a client inside the proxies' own network).
+	return client.String()
+}
+
+func (h *Handler) trusted(a netip.Addr) bool {
+	for _, p := range h.opts.TrustedProxies {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
 }
 
 func randomToken() string {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -77,6 +78,9 @@ type orderData struct {
 
 // refundForm is the refund form's input and what was wrong with it.
 type refundForm struct {
+	// RefundID is the mchRefundOrderId, made when the form is shown: the
+	// same form sent twice (a double click, a resubmit) is one refund.
+	RefundID       string
 	Amount, Reason string
 	AmountError    string
 	ReasonError    string
@@ -101,13 +105,16 @@ func (h *Handler) order(w http.ResponseWriter, r *Request) {
 
 func (h *Handler) showOrder(w http.ResponseWriter, r *Request, status int, o orderView, form refundForm) {
 	ctx := r.Context()
+	if form.RefundID == "" {
+		form.RefundID = dashRefundID()
+	}
 	d := orderData{orderView: o, RefundForm: form, Sim: h.opts.Sim != nil && r.Operator()}
 	var err error
 	if d.Merchant, err = h.opts.Data.GetMerchant(ctx, o.MerchantID); err != nil && !errors.Is(err, gateway.ErrNotFound) {
 		h.failErr(w, r, err)
 		return
 	}
-	if d.Timeline, err = h.timeline(ctx, o, d.Merchant.No); err != nil {
+	if d.Timeline, err = h.timeline(ctx, o, d.Merchant.No, r.Operator()); err != nil {
 		h.failErr(w, r, err)
 		return
 	}
@@ -167,27 +174,34 @@ func (h *Handler) refund(w http.ResponseWriter, r *Request) {
 		return
 	}
 	p := o.Payment
-	form := refundForm{Amount: strings.TrimSpace(r.PostFormValue("amount")), Reason: strings.TrimSpace(r.PostFormValue("reason"))}
+	form := refundForm{RefundID: r.PostFormValue("refund_id"),
+		Amount: strings.TrimSpace(r.PostFormValue("amount")), Reason: strings.TrimSpace(r.PostFormValue("reason"))}
 	amount, err := money.ParseMajor(form.Amount, p.Currency)
 	switch {
+	case !refundIDPattern.MatchString(form.RefundID):
+		form.RefundID = ""
+		form.Error = "This form is out of date; check the refunds below, then try again."
 	case form.Amount == "":
 		form.AmountError = "Amount: enter how much to refund, in " + p.Currency + "."
 	case err != nil || amount <= 0:
 		form.AmountError = "Amount: a positive amount in " + p.Currency + " like 10.50, without signs or separators."
 	}
-	if form.AmountError != "" {
+	if form.AmountError != "" || form.Error != "" {
 		h.showOrder(w, r, http.StatusBadRequest, o, form)
 		return
 	}
 	app, err := h.opts.Gateway.App(r.Context(), p.AppID) // refuses a disabled app or merchant, as the API does
 	if err == nil {
 		_, err = h.opts.Gateway.CreateRefund(r.Context(), app, gateway.RefundRequest{
-			MchRefundOrderID: dashRefundID(), OriginalTransactionID: p.TransactionID,
+			MchRefundOrderID: form.RefundID, OriginalTransactionID: p.TransactionID,
 			Amount: amount, Reason: form.Reason,
 		})
 	}
 	var ge *gateway.Error
 	switch {
+	case gateway.KindOf(err) == gateway.KindRefundDuplicate:
+		h.redirect(w, r, orderURL(p.TransactionID), "This refund was made already: the form was sent twice, and only the first counted.")
+		return
 	case errors.As(err, &ge) && (ge.Field == "refundAmount" || ge.Kind == gateway.KindInsufficientBalance):
 		form.AmountError = "Amount: " + ge.Message
 	case errors.As(err, &ge) && ge.Field == "refundReason":
@@ -203,6 +217,8 @@ func (h *Handler) refund(w http.ResponseWriter, r *Request) {
 	}
 	h.showOrder(w, r, http.StatusBadRequest, o, form)
 }
+
+var refundIDPattern = regexp.MustCompile(`^dash-[0-9a-f]{16}$`)
 
 // dashRefundID makes the mchRefundOrderId of a refund made here.
 func dashRefundID() string {

@@ -432,6 +432,12 @@ func TestPortalRefund(t *testing.T) {
 			return rs
 		}
 
+		_, pageBody := b.get(page)
+		m := refundIDField.FindStringSubmatch(pageBody)
+		if m == nil {
+			t.Fatal("the refund form has no refund_id")
+		}
+		refundID := m[1]
 		for _, bad := range []struct{ amount, msg string }{
 			{"", "Amount: enter how much to refund"},
 			{"ten", "Amount: a positive amount in PHP"},
@@ -440,7 +446,7 @@ func TestPortalRefund(t *testing.T) {
 			{"1.234", "Amount: a positive amount in PHP"},
 			{"200.01", "Amount: refund amount 20001 exceeds"},
 		} {
-			status, body := b.post(page+"/refund", url.Values{"amount": {bad.amount}, "reason": {"broken"}})
+			status, body := b.post(page+"/refund", url.Values{"amount": {bad.amount}, "reason": {"broken"}, "refund_id": {refundID}})
 			if status != http.StatusBadRequest || !strings.Contains(body, `id="refund-amount-error"`) || !strings.Contains(body, bad.msg) {
 				t.Errorf("refund of %q: status %d, want 400 with %q", bad.amount, status, bad.msg)
 			}
@@ -460,14 +466,22 @@ func TestPortalRefund(t *testing.T) {
 			t.Fatalf("refused refunds created %d refunds", n)
 		}
 
-		status, body = b.post(page+"/refund", url.Values{"amount": {"50.00"}, "reason": {"damaged box"}})
+		if status, body := b.post(page+"/refund", url.Values{"amount": {"50.00"}}); status != http.StatusBadRequest || !strings.Contains(body, "out of date") {
+			t.Errorf("refund without the form's refund_id: status %d, want 400 saying the form is out of date", status)
+		}
+		status, body = b.post(page+"/refund", url.Values{"amount": {"50.00"}, "reason": {"damaged box"}, "refund_id": {refundID}})
 		if status != http.StatusOK || !strings.Contains(body, "Refund of 50.00 PHP created") {
 			t.Fatalf("refund: status %d\n%s", status, body)
 		}
+		// The same form sent again (a double click) makes no second refund.
+		if status, body := b.post(page+"/refund", url.Values{"amount": {"50.00"}, "reason": {"damaged box"}, "refund_id": {refundID}}); status != http.StatusOK || !strings.Contains(body, "made already") {
+			t.Errorf("the same refund form again: status %d, want the page saying it was made already", status)
+		}
 		rs := refunds()
-		if len(rs) != 1 || rs[0].Amount != 5_000 || rs[0].Reason != "damaged box" || !strings.HasPrefix(rs[0].MchRefundOrderID, "dash-") {
+		if len(rs) != 1 || rs[0].Amount != 5_000 || rs[0].Reason != "damaged box" || rs[0].MchRefundOrderID != refundID {
 			t.Fatalf("refunds after one: %+v", rs)
 		}
+		_, body = b.get(page)
 		if !strings.Contains(body, `<tr data-tx="`+rs[0].RefundTransactionID+`">`) {
 			t.Error("the payment page does not list its refund")
 		}
@@ -475,6 +489,36 @@ func TestPortalRefund(t *testing.T) {
 		status, body = b.get(portalOrderPath(rs[0].RefundTransactionID))
 		if status != http.StatusOK || !strings.Contains(body, `id="original-payment">`+pay.TransactionID) {
 			t.Errorf("refund page: status %d, links to the payment: %v", status, strings.Contains(body, pay.TransactionID))
+		}
+	})
+}
+
+var refundIDField = regexp.MustCompile(`name="refund_id" value="([^"]+)"`)
+
+// A merchant user's timeline holds the notifications only: not the channel
+// submissions (their attempts carry the connectors' own errors) nor the
+// connector's name; operators see both.
+func TestPortalTimelineHidesChannelInternals(t *testing.T) {
+	forEngine(t, func(t *testing.T, e *env) {
+		p, err := e.gw.CreatePayout(e.ctx, e.app, gateway.PayoutRequest{MchOrderID: "INTERNALS-1", CountryCode: "PH", Currency: "PHP",
+			Amount: 10_000, PayMethod: "BANK", TransferCode: "BDO", AccountNo: "1234567890", AccountName: "Juan"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := e.gw.SubmitPayout(e.ctx, p.TransactionID); err != nil {
+			t.Fatal(err)
+		}
+		e.user(t, "ops@kasir.test", auth.RoleOperator, "")
+		e.user(t, "owner@sari.test", auth.RoleMerchant, e.app.MerchantID)
+		_, merchantPage := e.login(t, "owner@sari.test").get(portalOrderPath(p.TransactionID))
+		_, operatorPage := e.login(t, "ops@kasir.test").get(portalOrderPath(p.TransactionID))
+		for _, hidden := range []string{"Submission to the channel", "connector sim", "Connector: sim"} {
+			if strings.Contains(merchantPage, hidden) {
+				t.Errorf("the merchant user's order page shows %q", hidden)
+			}
+		}
+		if !strings.Contains(operatorPage, "connector sim") || !strings.Contains(operatorPage, "Connector: sim") {
+			t.Error("the operator's order page does not show the connector")
 		}
 	})
 }

@@ -36,11 +36,15 @@ type timelineItem struct {
 // timeline merges, oldest first, the order's state changes as the store
 // keeps them, its ledger entries, and its outbox messages with their
 // delivery attempts. Items at the same instant keep that order.
-func (h *Handler) timeline(ctx context.Context, o orderView, merchantNo int64) ([]timelineItem, error) {
+//
+// Merchant users see the notifications only: the channel submissions'
+// attempts hold the connectors' own errors, which may name internal hosts,
+// and the connector's name is the operator's business.
+func (h *Handler) timeline(ctx context.Context, o orderView, merchantNo int64, operator bool) ([]timelineItem, error) {
 	var items []timelineItem
 	switch {
 	case o.Payout != nil:
-		items = payoutStates(*o.Payout)
+		items = payoutStates(*o.Payout, operator)
 	case o.Payment != nil:
 		items = paymentStates(*o.Payment)
 	case o.Refund != nil:
@@ -59,6 +63,9 @@ func (h *Handler) timeline(ctx context.Context, o orderView, merchantNo int64) (
 		return nil, err
 	}
 	for _, m := range msgs {
+		if !operator && m.Topic != gateway.TopicNotify {
+			continue
+		}
 		items = append(items, messageItem(m, merchantNo))
 		attempts, err := h.opts.Data.ListAttempts(ctx, m.ID)
 		if err != nil {
@@ -76,13 +83,16 @@ func showAmount(minor int64, currency string) string {
 	return money.FormatMajor(minor, currency) + " " + currency
 }
 
-func payoutStates(p gateway.Payout) []timelineItem {
+func payoutStates(p gateway.Payout, operator bool) []timelineItem {
 	items := []timelineItem{{At: p.CreatedAt, Kind: "state", Title: "Payout created", Status: string(gateway.StatusPending),
 		Lines: []string{fmt.Sprintf("%s to %s %s; fee %s. Amount and fee held from the available balance.",
 			showAmount(p.Amount, p.Currency), p.TransferCode, p.AccountNo, showAmount(p.Fee, p.Currency))}}}
 	if !p.SubmittedAt.IsZero() {
 		it := timelineItem{At: p.SubmittedAt, Kind: "state", Title: "Handed to the channel " + p.TransferCode,
-			Lines: []string{"Connector: " + p.Connector, "Channel state: " + string(p.ChannelState)}}
+			Lines: []string{"Channel state: " + string(p.ChannelState)}}
+		if operator {
+			it.Lines = append([]string{"Connector: " + p.Connector}, it.Lines...)
+		}
 		if p.ChannelRef != "" {
 			it.Lines = append(it.Lines, "Channel reference: "+p.ChannelRef)
 		}

@@ -17,6 +17,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strings"
 	"time"
@@ -76,8 +77,15 @@ type Options struct {
 	// behind a TLS-terminating proxy); requests that came over TLS get
 	// Secure cookies anyway.
 	SecureCookies bool
-	Logger        *slog.Logger
-	Clock         gateway.Clock
+	// PublicURL is the gateway's address as browsers reach it (serve's
+	// --public-url): a form's Origin may be its host as well as the
+	// request's Host, which a proxy in front may have rewritten.
+	PublicURL string
+	// TrustedProxies are the addresses of proxies in front whose
+	// X-Forwarded-For names the client, for the sign-in limit per address.
+	TrustedProxies []netip.Prefix
+	Logger         *slog.Logger
+	Clock          gateway.Clock
 }
 
 // RouteInfo is one channel route as the console shows it.
@@ -201,7 +209,7 @@ func (h *Handler) user(fn handlerFunc) http.HandlerFunc {
 		req := &Request{Request: r, User: u, Session: sess}
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
 			r.Body = http.MaxBytesReader(w, r.Body, 1<<20) // forms and key uploads are small
-			if !sameOrigin(r) || subtle.ConstantTimeCompare([]byte(r.PostFormValue("csrf")), []byte(sess.CSRF)) != 1 {
+			if !h.sameOrigin(r) || subtle.ConstantTimeCompare([]byte(r.PostFormValue("csrf")), []byte(sess.CSRF)) != 1 {
 				h.fail(w, r, req, http.StatusForbidden, "This form has expired or did not come from this dashboard. Reload the page and try again.")
 				return
 			}
@@ -222,8 +230,9 @@ func (h *Handler) operator(fn handlerFunc) http.HandlerFunc {
 }
 
 // sameOrigin rejects cross-site form posts: Origin, when the browser sends
-// it, must be this host; Sec-Fetch-Site must not be cross-site.
-func sameOrigin(r *http.Request) bool {
+// it, must be this host or the public URL's; Sec-Fetch-Site must not be
+// cross-site.
+func (h *Handler) sameOrigin(r *http.Request) bool {
 	if site := r.Header.Get("Sec-Fetch-Site"); site == "cross-site" || site == "same-site" {
 		return false
 	}
@@ -232,7 +241,14 @@ func sameOrigin(r *http.Request) bool {
 		return origin == ""
 	}
 	u, err := url.Parse(origin)
-	return err == nil && u.Host == r.Host
+	if err != nil {
+		return false
+	}
+	if u.Host == r.Host {
+		return true
+	}
+	pub, err := url.Parse(h.opts.PublicURL)
+	return h.opts.PublicURL != "" && err == nil && strings.EqualFold(u.Scheme+"://"+u.Host, pub.Scheme+"://"+pub.Host)
 }
 
 func (h *Handler) toLogin(w http.ResponseWriter, r *http.Request) {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -34,6 +35,7 @@ type Config struct {
 	PublicURL       string        // how customers reach the gateway, for pay URLs; default http://ADDR
 	Sandbox         bool          // the hosted payment page offers a "pay" button
 	SecureCookies   bool          // dashboard cookies are Secure even on plain HTTP (behind a TLS proxy)
+	TrustedProxies  string        // CIDRs of proxies whose X-Forwarded-For names the dashboard's clients
 	RefundFee       string        // "keep" or "refund": what happens to a refunded payment's fee
 	NonceWindow     time.Duration // how long dialect B nonceStr values are remembered
 	Routes          string        // the routing file (JSON): upstream connectors and payout routes; "" = all on the simulator
@@ -93,6 +95,7 @@ func (c *Config) bindServe(fs *flag.FlagSet) {
 	fs.DurationVar(&c.ReconcileAfter, "reconcile-after", c.ReconcileAfter, "query the channel about payouts PENDING this long (KASIR_RECONCILE_AFTER)")
 	fs.StringVar(&c.PublicURL, "public-url", c.PublicURL, "the gateway's address as customers reach it, for pay URLs; default http://ADDR (KASIR_PUBLIC_URL)")
 	fs.BoolVar(&c.Sandbox, "sandbox", c.Sandbox, "the hosted payment page can pay orders through the simulator, and the dashboard offers the simulator to operators (KASIR_SANDBOX)")
+	fs.StringVar(&c.TrustedProxies, "trusted-proxies", c.TrustedProxies, "CIDRs of reverse proxies in front, e.g. 127.0.0.1/32; the dashboard then counts failed sign-ins against the client X-Forwarded-For names (KASIR_TRUSTED_PROXIES)")
 	fs.BoolVar(&c.SecureCookies, "secure-cookies", c.SecureCookies, "mark the dashboard's cookies Secure even on plain HTTP, for a TLS-terminating proxy in front (KASIR_SECURE_COOKIES); requests over TLS get them anyway")
 	fs.StringVar(&c.PaymentExpiry, "payment-expiry", c.PaymentExpiry, "default lifetime of payment orders per channelType, e.g. QR=15m,BANK_TRANSFER=48h; others keep the channel's (KASIR_PAYMENT_EXPIRY)")
 	fs.StringVar(&c.RefundFee, "refund-fee", c.RefundFee, "keep: the platform keeps a refunded payment's fee; refund: the refunded share goes back to the merchant (KASIR_REFUND_FEE)")
@@ -174,6 +177,26 @@ func (c Config) notifyPolicy() (gateway.AddrPolicy, error) {
 }
 
 // rateLimit is the limit of RateLimit and RateBurst.
+// trustedProxies parses TrustedProxies.
+func (c Config) trustedProxies() ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, f := range strings.Split(c.TrustedProxies, ",") {
+		if f = strings.TrimSpace(f); f == "" {
+			continue
+		}
+		p, err := netip.ParsePrefix(f)
+		if err != nil {
+			a, aerr := netip.ParseAddr(f)
+			if aerr != nil {
+				return nil, fmt.Errorf("--trusted-proxies: %q is not a CIDR or an address", f)
+			}
+			p = netip.PrefixFrom(a, a.BitLen())
+		}
+		out = append(out, p.Masked())
+	}
+	return out, nil
+}
+
 func (c Config) rateLimit() (ratelimit.Limit, error) {
 	l, err := ratelimit.Parse(c.RateLimit, c.RateBurst)
 	if err != nil {

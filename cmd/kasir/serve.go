@@ -141,7 +141,7 @@ func StartServer(ctx context.Context, cfg Config, log *slog.Logger) (*Server, er
 		pay.Payer = s.sim
 	}
 	pay.Register(mux)
-	if err := s.mountDashboard(mux, routeInfos(cfg)); err != nil {
+	if err := s.mountDashboard(mux, routeInfos(cfg), publicURL); err != nil {
 		return nil, err
 	}
 	bPaths, bSchemas, bSchemes := header.OpenAPIDoc()

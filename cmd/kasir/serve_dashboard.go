@@ -11,8 +11,13 @@ import (
 
 // mountDashboard serves the merchant portal and the operator console under
 // /dashboard/ on the API listener, and sends / there.
-func (s *Server) mountDashboard(mux *http.ServeMux, routes []dashboard.RouteInfo) error {
+func (s *Server) mountDashboard(mux *http.ServeMux, routes []dashboard.RouteInfo, publicURL string) error {
+	proxies, err := s.cfg.trustedProxies()
+	if err != nil {
+		return err
+	}
 	opts := dashboard.Options{
+		PublicURL: publicURL, TrustedProxies: proxies,
 		Gateway: s.gw, Data: s.store, Users: s.store,
 		Auth:           auth.New(s.store, auth.Options{Logger: s.log}),
 		Routes:         func() []dashboard.RouteInfo { return routes },

@@ -79,16 +79,22 @@ func (s *Store) ListUsers(ctx context.Context, merchantID string) ([]auth.User, 
 }
 
 // SetUserDisabled disables or enables a user; gateway.ErrNotFound when there
-// is none.
+// is none. Disabling also deletes the user's sessions in the same
+// transaction, so that enabling it again revives none of them.
 func (s *Store) SetUserDisabled(ctx context.Context, id string, disabled bool) error {
-	tag, err := s.db.Exec(ctx, `UPDATE users SET disabled = $2 WHERE id = $1`, id, disabled)
-	if err != nil {
-		return translate("set user disabled", err)
-	}
-	if tag.RowsAffected() == 0 {
-		return fmt.Errorf("postgres: set user disabled %s: %w", id, gateway.ErrNotFound)
-	}
-	return nil
+	return s.inTx(ctx, func(q queries) error {
+		tag, err := q.db.Exec(ctx, `UPDATE users SET disabled = $2 WHERE id = $1`, id, disabled)
+		if err != nil {
+			return translate("set user disabled", err)
+		}
+		if tag.RowsAffected() == 0 {
+			return fmt.Errorf("postgres: set user disabled %s: %w", id, gateway.ErrNotFound)
+		}
+		if disabled {
+			_, err = q.db.Exec(ctx, `DELETE FROM sessions WHERE user_id = $1`, id)
+		}
+		return translate("delete sessions of disabled user", err)
+	})
 }
 
 // InsertSession stores a new session.

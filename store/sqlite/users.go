@@ -76,16 +76,22 @@ func (s *Store) ListUsers(ctx context.Context, merchantID string) ([]auth.User, 
 }
 
 // SetUserDisabled disables or enables a user; gateway.ErrNotFound when there
-// is none.
+// is none. Disabling also deletes the user's sessions in the same
+// transaction, so that enabling it again revives none of them.
 func (s *Store) SetUserDisabled(ctx context.Context, id string, disabled bool) error {
-	n, err := s.w().exec(ctx, "set user disabled", `UPDATE users SET disabled = ?2 WHERE id = ?1`, id, boolInt(disabled))
-	if err != nil {
+	return s.inTx(ctx, func(q queries) error {
+		n, err := q.exec(ctx, "set user disabled", `UPDATE users SET disabled = ?2 WHERE id = ?1`, id, boolInt(disabled))
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return fmt.Errorf("sqlite: set user disabled %s: %w", id, gateway.ErrNotFound)
+		}
+		if disabled {
+			_, err = q.exec(ctx, "delete sessions of disabled user", `DELETE FROM sessions WHERE user_id = ?1`, id)
+		}
 		return err
-	}
-	if n == 0 {
-		return fmt.Errorf("sqlite: set user disabled %s: %w", id, gateway.ErrNotFound)
-	}
-	return nil
+	})
 }
 
 // InsertSession stores a new session.

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -146,6 +147,37 @@ var userTests = []test{
 			}
 		}
 		wantErr(t, "SetUserDisabled(unknown)", us.SetUserDisabled(ctx, "usr_nobody", true), gateway.ErrNotFound)
+	}},
+	{"UserDisableEndsSessions", func(t *testing.T, s Store) {
+		ctx, us := t.Context(), userStore(t, s)
+		u := seedUser(t, us, uniq("op")+"@kasir.example", auth.RoleOperator, "")
+		other := seedUser(t, us, uniq("op")+"@kasir.example", auth.RoleOperator, "")
+		mine := []auth.Session{testSession(u.ID, t0, t0.Add(time.Hour)), testSession(u.ID, t0, t0.Add(2*time.Hour))}
+		theirs := testSession(other.ID, t0, t0.Add(time.Hour))
+		for _, sess := range append(mine, theirs) {
+			if err := us.InsertSession(ctx, sess); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// Enabling an enabled user ends nothing.
+		if err := us.SetUserDisabled(ctx, u.ID, false); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := us.GetSession(ctx, mine[0].ID); err != nil || got != mine[0] {
+			t.Errorf("session after enabling an enabled user: %+v, %v; want it kept", got, err)
+		}
+		for _, disabled := range []bool{true, false} {
+			if err := us.SetUserDisabled(ctx, u.ID, disabled); err != nil {
+				t.Fatal(err)
+			}
+			for _, sess := range mine {
+				_, err := us.GetSession(ctx, sess.ID)
+				wantErr(t, fmt.Sprintf("session of the user after SetUserDisabled(%v)", disabled), err, gateway.ErrNotFound)
+			}
+			if got, err := us.GetSession(ctx, theirs.ID); err != nil || got != theirs {
+				t.Errorf("another user's session after SetUserDisabled(%v): %+v, %v; want it kept", disabled, got, err)
+			}
+		}
 	}},
 	{"SessionInsertGetDelete", func(t *testing.T, s Store) {
 		ctx, us := t.Context(), userStore(t, s)
