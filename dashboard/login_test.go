@@ -15,7 +15,7 @@ func TestClientIP(t *testing.T) {
 		{"203.0.113.9:5000", "198.51.100.1", "203.0.113.9"}, // an untrusted peer cannot name another client
 		{"127.0.0.1:5000", "198.51.100.1", "198.51.100.1"},
 		{"127.0.0.1:5000", "6.6.6.6, 198.51.100.1, 10.1.2.3", "198.51.100.1"}, // the client cannot prepend hops
-		{"127.0.0.1:5000", "10.1.2.3", "10.1.2.3"},                             // only proxies: the innermost
+		{"127.0.0.1:5000", "10.1.2.3", "10.1.2.3"},                            // only proxies: the innermost
 		{"127.0.0.1:5000", "", "127.0.0.1"},
 		{"127.0.0.1:5000", "garbage, 10.1.2.3", "10.1.2.3"}, // a malformed hop ends the walk
 		{"[::ffff:127.0.0.1]:5000", "198.51.100.7", "198.51.100.7"},
@@ -40,7 +40,7 @@ func TestSameOrigin(t *testing.T) {
 		{"127.0.0.1:8080", "", "", true}, // no Origin: the token decides
 		{"127.0.0.1:8080", "http://127.0.0.1:8080", "same-origin", true},
 		{"127.0.0.1:8080", "https://pay.example.com", "same-origin", true}, // a proxy rewrote Host
-		{"127.0.0.1:8080", "http://pay.example.com", "", false},           // not the public URL's scheme
+		{"127.0.0.1:8080", "http://pay.example.com", "", false},            // not the public URL's scheme
 		{"127.0.0.1:8080", "https://evil.example", "cross-site", false},
 		{"127.0.0.1:8080", "https://evil.example", "", false},
 		{"127.0.0.1:8080", "null", "", false},
