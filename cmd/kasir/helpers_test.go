@@ -121,6 +121,12 @@ func kasirBinary(t *testing.T) string {
 // stdout and stderr.
 func runCLI(t *testing.T, db string, args ...string) (int, string, string) {
 	t.Helper()
+	return runCLIEnv(t, db, nil, args...)
+}
+
+// runCLIEnv is runCLI with more environment variables.
+func runCLIEnv(t *testing.T, db string, extra map[string]string, args ...string) (int, string, string) {
+	t.Helper()
 	var out, errOut bytes.Buffer
 	env := func(k string) string {
 		switch k {
@@ -129,7 +135,7 @@ func runCLI(t *testing.T, db string, args ...string) (int, string, string) {
 		case "KASIR_PLATFORM_KEY":
 			return platformKeyPath(db)
 		}
-		return ""
+		return extra[k]
 	}
 	code := Main(context.Background(), args, &out, &errOut, env)
 	return code, out.String(), errOut.String()

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -17,20 +16,7 @@ import (
 // password when it is not "".
 func runUserCLI(t *testing.T, db, password string, args ...string) (int, string, string) {
 	t.Helper()
-	var out, errOut bytes.Buffer
-	env := func(k string) string {
-		switch k {
-		case "KASIR_DB":
-			return db
-		case "KASIR_PLATFORM_KEY":
-			return platformKeyPath(db)
-		case "KASIR_USER_PASSWORD":
-			return password
-		}
-		return ""
-	}
-	code := Main(context.Background(), args, &out, &errOut, env)
-	return code, out.String(), errOut.String()
+	return runCLIEnv(t, db, map[string]string{"KASIR_USER_PASSWORD": password}, args...)
 }
 
 // TestUserCommands creates, lists and disables dashboard users with the
