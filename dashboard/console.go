@@ -42,21 +42,12 @@ func (h *Handler) registerConsole() {
 	}
 }
 
-// consoleState is what the console remembers between requests: the last
-// ledger check. The Handler's struct is not the console's to extend, so the
-// state hangs off a map keyed by the Handler; it lives as long as the
-// process, like the Handler.
+// consoleState is what the console remembers between requests, for as
+// long as the process runs: the last ledger check.
 type consoleState struct {
 	mu      sync.Mutex
 	running bool
 	last    *ledgerRun
-}
-
-var consoleStates sync.Map // *Handler -> *consoleState
-
-func (h *Handler) console() *consoleState {
-	v, _ := consoleStates.LoadOrStore(h, &consoleState{})
-	return v.(*consoleState)
 }
 
 // ledgerRun is one run of the full ledger check.
@@ -98,7 +89,7 @@ func (r ledgerRun) Problems() []string {
 // ledgerCheck runs the full ledger check and keeps its result for the
 // overview. One check runs at a time.
 func (h *Handler) ledgerCheck(w http.ResponseWriter, r *Request) {
-	st := h.console()
+	st := &h.console
 	st.mu.Lock()
 	if st.running {
 		st.mu.Unlock()
@@ -253,7 +244,7 @@ func (h *Handler) consoleOverview(w http.ResponseWriter, r *Request) {
 			d.Failing++
 		}
 	}
-	st := h.console()
+	st := &h.console
 	st.mu.Lock()
 	d.Ledger, d.LedgerBusy = st.last, st.running
 	st.mu.Unlock()

@@ -100,6 +100,8 @@ type Handler struct {
 	log  *slog.Logger
 	tmpl map[string]*template.Template // page name -> layout + page
 	mux  *http.ServeMux
+
+	console consoleState
 }
 
 // New parses the templates and registers the pages.
