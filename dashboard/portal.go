@@ -97,6 +97,18 @@ type merchantChoice struct {
 	Merchants []MerchantSummary
 }
 
+// chooserData is the merchant-chooser partial's: the choice, the page it
+// submits to, and what the empty option says.
+type chooserData struct {
+	merchantChoice
+	Action, Blank string
+}
+
+// Chooser is the partial's data for a page at action.
+func (c merchantChoice) Chooser(action, blank string) chooserData {
+	return chooserData{merchantChoice: c, Action: action, Blank: blank}
+}
+
 // merchantChoice reads ?merchant= for operators and lists the merchants to
 // choose from; merchant users get their own merchant whatever they asked.
 func (h *Handler) merchantChoice(r *Request) (merchantChoice, error) {
